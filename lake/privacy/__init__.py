@@ -1,0 +1,1 @@
+"""Pseudonymisation, consent, erasure and retention."""

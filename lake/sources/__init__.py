@@ -1,0 +1,1 @@
+"""One module per landing format; each exposes ``PARSER`` (see ``lake.sources.base``)."""

@@ -1,0 +1,201 @@
+"""What every source parser is: it finds load units in its landing folder and turns one unit into
+bronze rows, silver rows and quarantined records, accounting for every input record.
+
+A parser never writes: the loader (``lake.loader``) owns the ledger, the write order and crash
+safety. A parser never raises on bad input either: each bad record becomes a quarantine row with a
+``Reason``. An exception escaping ``parse`` is treated as a bug; the loader then quarantines the
+whole unit line by line under ``parser_error`` so that still nothing is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+import pyarrow as pa
+
+from lake import io
+from lake.privacy.pseudonym import student_pseudonyms
+from lake.quarantine import QuarantineBuilder
+from lake.settings import LakeSettings
+from lake.tables import silver
+
+# Files still being written by a school's upload tool, editor backups and hidden files.
+_IGNORED = re.compile(r"(^\.|~$|\.(tmp|part|partial|crdownload|swp)$)", re.IGNORECASE)
+_DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_SHA_CHUNK = 1 << 20
+
+
+def is_ignored(path: Path) -> bool:
+    """True for hidden, temporary and partial-upload files."""
+    return any(_IGNORED.search(part) for part in path.parts)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_SHA_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class LoadUnit:
+    """What one load reads: usually one file; a OneRoster bundle is a folder or zip of CSVs.
+
+    ``name`` is the path relative to the landing root (``xapi/2026-09-01/lrs.jsonl``); it is
+    what ledger, bronze and quarantine rows call the file.
+    """
+
+    source: str
+    name: str
+    files: tuple[Path, ...]
+
+    @cached_property
+    def file_shas(self) -> dict[Path, str]:
+        """sha256 of each file."""
+        return {f: sha256_file(f) for f in self.files}
+
+    @cached_property
+    def sha256(self) -> str:
+        """Identity of the unit's content: the same bytes under another name are the same unit."""
+        if len(self.files) == 1:
+            return self.file_shas[self.files[0]]
+        h = hashlib.sha256()
+        for f in sorted(self.files, key=lambda p: p.name):
+            h.update(f"{f.name}\0{self.file_shas[f]}\n".encode())
+        return h.hexdigest()
+
+    @property
+    def load_id(self) -> str:
+        """Deterministic, so a retried load overwrites its own partial writes."""
+        return f"{self.source}-{self.sha256[:20]}"
+
+    @property
+    def landing_date(self) -> date:
+        """The day the unit belongs to: a date in its path, else the file's modification day."""
+        m = _DATE_IN_PATH.search(self.name)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                pass
+        return datetime.fromtimestamp(max(f.stat().st_mtime for f in self.files), UTC).date()
+
+    def member_name(self, path: Path) -> str:
+        """The name ledger rows use for one file of the unit."""
+        if len(self.files) == 1:
+            return self.name
+        return f"{self.name}/{path.name}"
+
+
+@dataclass(frozen=True)
+class FileCount:
+    """Accounting for one input file: ``rows_in == rows_kept + rows_quarantined``."""
+
+    file: str
+    rows_in: int
+    rows_kept: int
+    rows_quarantined: int
+
+    @property
+    def balanced(self) -> bool:
+        """True when every input record is either kept or quarantined."""
+        return self.rows_in == self.rows_kept + self.rows_quarantined
+
+
+@dataclass
+class ParseResult:
+    """What a parser hands the loader for one unit.
+
+    ``bronze``: entity -> rows with columns ``_source_file``, ``_line``, ``record``.
+    ``silver``: silver table name -> rows with (a subset of) that table's columns.
+    ``quarantine``: rejected records (see ``QuarantineBuilder``).
+    ``files``: per-file accounting, one entry per file read.
+    """
+
+    bronze: dict[str, pa.Table] = field(default_factory=dict)
+    silver: dict[str, pa.Table] = field(default_factory=dict)
+    quarantine: QuarantineBuilder = field(default_factory=QuarantineBuilder)
+    files: list[FileCount] = field(default_factory=list)
+
+
+@dataclass
+class ParseContext:
+    """Read-only view of the lake a parser may consult (rosters, identities) while parsing."""
+
+    settings: LakeSettings
+    load_id: str
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _cache: dict[str, object] = field(default_factory=dict)
+
+    def known_ids(self, table: str, column: str) -> set[str]:
+        """Distinct non-null values of ``column`` in a silver table (cached for this load)."""
+        key = f"{table}.{column}"
+        if key not in self._cache:
+            col = io.read(self.settings, silver(table), columns=[column]).column(column)
+            self._cache[key] = {v for v in col.to_pylist() if v is not None}
+        return self._cache[key]  # type: ignore[return-value]
+
+    def identity_map(self) -> dict[tuple[str, str], str]:
+        """(identifier_type, identifier) -> student_id for every known student identifier."""
+        if "identity" not in self._cache:
+            t = io.read(
+                self.settings,
+                silver("student_identity"),
+                columns=["identifier_type", "identifier", "student_id"],
+            )
+            self._cache["identity"] = dict(
+                zip(
+                    zip(t.column(0).to_pylist(), t.column(1).to_pylist(), strict=True),
+                    t.column(2).to_pylist(),
+                    strict=True,
+                )
+            )
+        return self._cache["identity"]  # type: ignore[return-value]
+
+    def pseudonyms(self, identifier_type: str, identifiers: list[str]) -> list[str]:
+        """New ``student_id`` values for identifiers of one type (pass distinct values)."""
+        return student_pseudonyms(self.settings.pseudonym_key, identifier_type, identifiers)
+
+
+class SourceParser(Protocol):
+    """A source format: discovery of load units and parsing of one unit."""
+
+    source: ClassVar[str]
+
+    def discover(self, landing: Path) -> list[LoadUnit]:
+        """Units under ``landing/<source>/`` in the order they must load."""
+        ...
+
+    def parse(self, unit: LoadUnit, ctx: ParseContext) -> ParseResult:
+        """Parse one unit; never raises on bad records (they go to ``result.quarantine``)."""
+        ...
+
+
+def discover_files(landing: Path, source: str) -> list[LoadUnit]:
+    """One unit per file under ``landing/<source>/`` (sorted by path).
+
+    Every file that is not hidden or a partial upload becomes a unit, whatever its suffix: a
+    parser given a file it cannot read raises ``UnsupportedFileError`` and the loader quarantines
+    the file's lines, so an unexpected file is reported rather than skipped.
+    """
+    root = landing / source
+    if not root.is_dir():
+        return []
+    units = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(landing)
+        if not is_ignored(rel):
+            units.append(LoadUnit(source=source, name=rel.as_posix(), files=(path,)))
+    return units
+
+
+class UnsupportedFileError(ValueError):
+    """A file in a source's landing folder that the source cannot read (wrong type or name)."""
