@@ -33,7 +33,9 @@ def table_path(settings: LakeSettings, spec: TableSpec) -> Path:
 
 def exists(settings: LakeSettings, spec: TableSpec) -> bool:
     """True when the table has at least one commit."""
-    return (table_path(settings, spec) / "_delta_log").is_dir() and _open(settings, spec) is not None
+    return (table_path(settings, spec) / "_delta_log").is_dir() and _open(
+        settings, spec
+    ) is not None
 
 
 def _open(settings: LakeSettings, spec: TableSpec) -> DeltaTable | None:
@@ -69,7 +71,9 @@ def read(settings: LakeSettings, spec: TableSpec, columns: list[str] | None = No
     """The current version of a table (empty, with its schema, if it was never written)."""
     dt = _open(settings, spec)
     if dt is None:
-        schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
+        schema = (
+            spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
+        )
         return schema.empty_table()
     return dt.to_pyarrow_table(columns=columns)
 
@@ -171,9 +175,7 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
             merge_schema=False,
         )
         if spec.merge is MergePolicy.UPSERT:
-            updates = {
-                c: f"coalesce(s.{c}, t.{c})" for c in spec.schema.names if c not in spec.key
-            }
+            updates = {c: f"coalesce(s.{c}, t.{c})" for c in spec.schema.names if c not in spec.key}
             conditions = []
             for c in spec.data_columns:
                 if c in spec.key:
@@ -193,7 +195,9 @@ def dedupe_on_key(data: pa.Table, key: tuple[str, ...]) -> pa.Table:
     if data.num_rows < 2:
         return data
     idx = pa.array(range(data.num_rows), pa.int64())
-    grouped = data.select(list(key)).append_column("__i", idx).group_by(list(key), use_threads=False)
+    grouped = (
+        data.select(list(key)).append_column("__i", idx).group_by(list(key), use_threads=False)
+    )
     keep = grouped.aggregate([("__i", "max")]).column("__i_max")
     if len(keep) == data.num_rows:
         return data
@@ -207,7 +211,9 @@ def overwrite_partition(
     data = conform(spec, data, load_id)
     open_table(settings, spec)
     with table_lock(settings, spec):
-        write_deltalake(str(table_path(settings, spec)), data, mode="overwrite", predicate=predicate)
+        write_deltalake(
+            str(table_path(settings, spec)), data, mode="overwrite", predicate=predicate
+        )
 
 
 def delete_where(settings: LakeSettings, spec: TableSpec, predicate: str) -> int:
@@ -226,4 +232,3 @@ def row_count(settings: LakeSettings, spec: TableSpec) -> int:
     if dt is None:
         return 0
     return dt.to_pyarrow_dataset().count_rows()
-

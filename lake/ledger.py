@@ -27,7 +27,9 @@ def committed_units(settings: LakeSettings, source: str | None = None) -> set[st
     return set(t.filter(mask).column("unit_sha256").to_pylist())
 
 
-def _rows(unit: LoadUnit, status: str, counts: dict[str, FileCount] | None, **extra: object) -> pa.Table:
+def _rows(
+    unit: LoadUnit, status: str, counts: dict[str, FileCount] | None, **extra: object
+) -> pa.Table:
     names = [unit.member_name(f) for f in unit.files]
     n = len(names)
     counts = counts or {}

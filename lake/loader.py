@@ -82,9 +82,7 @@ def pending_units(settings: LakeSettings, source: str) -> list[LoadUnit]:
     return [u for u in parser_for(source).discover(settings.landing) if u.sha256 not in done]
 
 
-def ingest(
-    settings: LakeSettings, sources: tuple[str, ...] | None = None
-) -> list[LoadReport]:
+def ingest(settings: LakeSettings, sources: tuple[str, ...] | None = None) -> list[LoadReport]:
     """Load every new unit of the given sources (all, in dependency order, by default)."""
     reports = []
     for source in SOURCE_ORDER:
@@ -153,7 +151,9 @@ def _check_accounting(unit: LoadUnit, result: ParseResult) -> None:
         )
 
 
-def _write_bronze(settings: LakeSettings, unit: LoadUnit, result: ParseResult, now: datetime) -> None:
+def _write_bronze(
+    settings: LakeSettings, unit: LoadUnit, result: ParseResult, now: datetime
+) -> None:
     for entity, rows in result.bronze.items():
         n = rows.num_rows
         stamped = rows.append_column("_load_id", pa.array([unit.load_id] * n, pa.string()))
@@ -186,9 +186,11 @@ def quarantine_whole_unit(unit: LoadUnit, exc: BaseException) -> ParseResult:
     from lake.sources.base import UnsupportedFileError
 
     code = Reason.UNREADABLE_FILE if isinstance(exc, UnsupportedFileError) else Reason.PARSER_ERROR
-    detail = str(exc) if code is Reason.UNREADABLE_FILE else "".join(
-        traceback.format_exception_only(type(exc), exc)
-    ).strip()
+    detail = (
+        str(exc)
+        if code is Reason.UNREADABLE_FILE
+        else "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    )
     result = ParseResult(quarantine=QuarantineBuilder())
     for f in unit.files:
         name = unit.member_name(f)

@@ -35,7 +35,9 @@ class LakeSettings:
     env: str = "development"
 
     @classmethod
-    def from_env(cls, lake: Path | str | None = None, landing: Path | str | None = None) -> LakeSettings:
+    def from_env(
+        cls, lake: Path | str | None = None, landing: Path | str | None = None
+    ) -> LakeSettings:
         """Build settings from explicit arguments, then environment variables, then defaults."""
         env = os.environ.get("LEARNSMART_ENV", "development")
         key = os.environ.get("LEARNSMART_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)

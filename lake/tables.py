@@ -181,7 +181,10 @@ U, I = MergePolicy.UPSERT, MergePolicy.INSERT_ONLY
 
 SILVER: tuple[TableSpec, ...] = (
     _silver(
-        "students", "one row per student", ("student_id",), U,
+        "students",
+        "one row per student",
+        ("student_id",),
+        U,
         ("student_id", STR),
         ("source", STR),
         ("org_id", STR),
@@ -197,8 +200,10 @@ SILVER: tuple[TableSpec, ...] = (
         description="Pseudonymous students: no names, emails or source ids (see student_identity).",
     ),
     _silver(
-        "student_identity", "one row per source identifier of a student",
-        ("identifier_type", "identifier"), U,
+        "student_identity",
+        "one row per source identifier of a student",
+        ("identifier_type", "identifier"),
+        U,
         ("identifier_type", STR),
         ("identifier", STR),
         ("student_id", STR),
@@ -210,7 +215,10 @@ SILVER: tuple[TableSpec, ...] = (
         description="The only table with student PII; readable by admins alone.",
     ),
     _silver(
-        "staff", "one row per teacher, aide or administrator", ("staff_id",), U,
+        "staff",
+        "one row per teacher, aide or administrator",
+        ("staff_id",),
+        U,
         ("staff_id", STR),
         ("source", STR),
         ("source_id", STR),
@@ -222,7 +230,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("username", STR),
     ),
     _silver(
-        "orgs", "one row per organisation (district, school, department)", ("org_id",), U,
+        "orgs",
+        "one row per organisation (district, school, department)",
+        ("org_id",),
+        U,
         ("org_id", STR),
         ("source", STR),
         ("name", STR),
@@ -230,7 +241,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("parent_org_id", STR),
     ),
     _silver(
-        "terms", "one row per academic session (school year, term, semester)", ("term_id",), U,
+        "terms",
+        "one row per academic session (school year, term, semester)",
+        ("term_id",),
+        U,
         ("term_id", STR),
         ("source", STR),
         ("title", STR),
@@ -241,7 +255,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("school_year", STR),
     ),
     _silver(
-        "courses", "one row per catalogue course", ("course_id",), U,
+        "courses",
+        "one row per catalogue course",
+        ("course_id",),
+        U,
         ("course_id", STR),
         ("source", STR),
         ("title", STR),
@@ -250,8 +267,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("subjects", STR_LIST),
     ),
     _silver(
-        "classes", "one row per offering of a course in a term (OULAD module-presentation)",
-        ("class_id",), U,
+        "classes",
+        "one row per offering of a course in a term (OULAD module-presentation)",
+        ("class_id",),
+        U,
         ("class_id", STR),
         ("course_id", STR),
         ("source", STR),
@@ -264,14 +283,20 @@ SILVER: tuple[TableSpec, ...] = (
         ("length_days", INT),
     ),
     _silver(
-        "class_staff", "one row per staff member teaching a class", ("class_id", "staff_id"), U,
+        "class_staff",
+        "one row per staff member teaching a class",
+        ("class_id", "staff_id"),
+        U,
         ("class_id", STR),
         ("staff_id", STR),
         ("role", STR),
         ("is_primary", BOOL),
     ),
     _silver(
-        "enrollments", "one row per student enrolled in a class", ("class_id", "student_id"), U,
+        "enrollments",
+        "one row per student enrolled in a class",
+        ("class_id", "student_id"),
+        U,
         ("class_id", STR),
         ("student_id", STR),
         ("source", STR),
@@ -286,8 +311,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("studied_credits", INT),
     ),
     _silver(
-        "content_items", "one row per piece of course content (page, video, quiz, forum, ...)",
-        ("content_id",), U,
+        "content_items",
+        "one row per piece of course content (page, video, quiz, forum, ...)",
+        ("content_id",),
+        U,
         ("content_id", STR),
         ("class_id", STR),
         ("source", STR),
@@ -299,7 +326,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("url", STR),
     ),
     _silver(
-        "content_pages", "one row per course page with readable text", ("content_id",), U,
+        "content_pages",
+        "one row per course page with readable text",
+        ("content_id",),
+        U,
         ("content_id", STR),
         ("class_id", STR),
         ("title", STR),
@@ -310,14 +340,20 @@ SILVER: tuple[TableSpec, ...] = (
         ("word_count", INT),
     ),
     _silver(
-        "skills", "one row per skill", ("skill_id",), U,
+        "skills",
+        "one row per skill",
+        ("skill_id",),
+        U,
         ("skill_id", STR),
         ("name", STR),
         ("description", STR),
         ("class_id", STR),
     ),
     _silver(
-        "items", "one row per quiz question", ("item_id",), U,
+        "items",
+        "one row per quiz question",
+        ("item_id",),
+        U,
         ("item_id", STR),
         ("quiz_id", STR),
         ("class_id", STR),
@@ -331,7 +367,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("position", INT),
     ),
     _silver(
-        "assessments", "one row per assessment (assignment, quiz, exam)", ("assessment_id",), U,
+        "assessments",
+        "one row per assessment (assignment, quiz, exam)",
+        ("assessment_id",),
+        U,
         ("assessment_id", STR),
         ("class_id", STR),
         ("source", STR),
@@ -343,8 +382,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("max_score", FLOAT),
     ),
     _silver(
-        "assessment_results", "one row per student per assessment",
-        ("assessment_id", "student_id"), U,
+        "assessment_results",
+        "one row per student per assessment",
+        ("assessment_id", "student_id"),
+        U,
         ("assessment_id", STR),
         ("student_id", STR),
         ("class_id", STR),
@@ -355,8 +396,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("is_banked", BOOL),
     ),
     _silver(
-        "learning_events", "one row per learning event (statement, click-count, page view)",
-        ("event_id",), I,
+        "learning_events",
+        "one row per learning event (statement, click-count, page view)",
+        ("event_id",),
+        I,
         ("event_id", STR),
         ("event_date", DATE),
         ("occurred_at", TS),
@@ -381,13 +424,19 @@ SILVER: tuple[TableSpec, ...] = (
         description="event_id is deterministic: the statement id, or a hash of the source row.",
     ),
     _silver(
-        "statement_voids", "one row per voided xAPI statement", ("voided_statement_id",), I,
+        "statement_voids",
+        "one row per voided xAPI statement",
+        ("voided_statement_id",),
+        I,
         ("voided_statement_id", STR),
         ("voiding_statement_id", STR),
         ("voided_at", TS),
     ),
     _silver(
-        "quiz_attempts", "one row per attempt at a quiz", ("attempt_id",), U,
+        "quiz_attempts",
+        "one row per attempt at a quiz",
+        ("attempt_id",),
+        U,
         ("attempt_id", STR),
         ("student_id", STR),
         ("class_id", STR),
@@ -400,7 +449,10 @@ SILVER: tuple[TableSpec, ...] = (
         ("max_score", FLOAT),
     ),
     _silver(
-        "item_responses", "one row per item answered within an attempt", ("attempt_id", "item_id"), I,
+        "item_responses",
+        "one row per item answered within an attempt",
+        ("attempt_id", "item_id"),
+        I,
         ("attempt_id", STR),
         ("item_id", STR),
         ("answered_date", DATE),
@@ -418,7 +470,10 @@ SILVER: tuple[TableSpec, ...] = (
         partition_by=("answered_date",),
     ),
     _silver(
-        "forum_posts", "one row per forum post", ("post_id",), U,
+        "forum_posts",
+        "one row per forum post",
+        ("post_id",),
+        U,
         ("post_id", STR),
         ("thread_id", STR),
         ("parent_post_id", STR),
@@ -476,9 +531,7 @@ BRONZE: tuple[TableSpec, ...] = tuple(
     bronze_spec(src, ent) for src, ents in BRONZE_TABLES.items() for ent in ents
 )
 QUARANTINE: tuple[TableSpec, ...] = tuple(quarantine_spec(src) for src in SOURCES)
-ALL_TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (*BRONZE, *SILVER, *QUARANTINE, LOADS)
-}
+ALL_TABLES: dict[str, TableSpec] = {t.name: t for t in (*BRONZE, *SILVER, *QUARANTINE, LOADS)}
 SILVER_BY_TABLE: dict[str, TableSpec] = {t.table: t for t in SILVER}
 
 

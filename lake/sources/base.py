@@ -160,6 +160,44 @@ class ParseContext:
             )
         return self._cache["identity"]  # type: ignore[return-value]
 
+    def resolve_students(
+        self,
+        values: list[str],
+        lookup_types: tuple[str, ...],
+        new_type: str,
+        source: str,
+    ) -> tuple[dict[str, str], pa.Table]:
+        """Map source identifiers to ``student_id``.
+
+        Each distinct value is looked up in ``student_identity`` under each of ``lookup_types`` in
+        turn; an unknown value becomes a new student identified as ``(new_type, value)`` (its
+        pseudonym is deterministic, so a roster loaded later under that type finds the same
+        student). Returns the mapping and the new ``student_identity`` rows (identifier_type,
+        identifier, student_id, source); the caller adds matching ``students`` rows.
+        """
+        known = self.identity_map()
+        mapping: dict[str, str] = {}
+        unknown: list[str] = []
+        for v in dict.fromkeys(values):
+            for t in lookup_types:
+                sid = known.get((t, v))
+                if sid is not None:
+                    mapping[v] = sid
+                    break
+            else:
+                unknown.append(v)
+        new_ids = self.pseudonyms(new_type, unknown)
+        mapping.update(zip(unknown, new_ids, strict=True))
+        rows = pa.table(
+            {
+                "identifier_type": pa.array([new_type] * len(unknown), pa.string()),
+                "identifier": pa.array(unknown, pa.string()),
+                "student_id": pa.array(new_ids, pa.string()),
+                "source": pa.array([source] * len(unknown), pa.string()),
+            }
+        )
+        return mapping, rows
+
     def pseudonyms(self, identifier_type: str, identifiers: list[str]) -> list[str]:
         """New ``student_id`` values for identifiers of one type (pass distinct values)."""
         return student_pseudonyms(self.settings.pseudonym_key, identifier_type, identifiers)

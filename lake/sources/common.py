@@ -52,7 +52,13 @@ def _blank_bad_encoding(data: bytes, name: str, q: QuarantineBuilder) -> tuple[b
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            q.add(name, i + 1, Reason.BAD_ENCODING, f"not UTF-8: {exc.reason} at byte {exc.start}", line)
+            q.add(
+                name,
+                i + 1,
+                Reason.BAD_ENCODING,
+                f"not UTF-8: {exc.reason} at byte {exc.start}",
+                line,
+            )
             lines[i] = b""
             bad += 1
     return b"\n".join(lines), bad
@@ -121,7 +127,9 @@ def read_csv(
         raise FileReadError(f"unparseable CSV: {exc}") from exc
     missing = [c for c in required if c not in table.column_names]
     if missing:
-        raise FileReadError(f"header lacks required column(s) {missing}; found {table.column_names}")
+        raise FileReadError(
+            f"header lacks required column(s) {missing}; found {table.column_names}"
+        )
 
     # pyarrow numbers rows among non-blank lines; map them back to physical lines.
     physical = _non_blank_line_numbers(data)
@@ -193,10 +201,20 @@ def read_lines(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
     n_big = int(pa.compute.sum(too_big).as_py() or 0)
     if n_big:
         big = table.filter(too_big)
-        for line, text in zip(big.column("_line").to_pylist(), big.column("text").to_pylist(), strict=True):
-            q.add(name, line, Reason.RECORD_TOO_LARGE, f"record of {len(text)} chars exceeds the limit", text)
+        for line, text in zip(
+            big.column("_line").to_pylist(), big.column("text").to_pylist(), strict=True
+        ):
+            q.add(
+                name,
+                line,
+                Reason.RECORD_TOO_LARGE,
+                f"record of {len(text)} chars exceeds the limit",
+                text,
+            )
         table = table.filter(pa.compute.invert(too_big))
-    return LinesRead(table=table, rows_in=table.num_rows + n_big + bad_encoding, quarantined=n_big + bad_encoding)
+    return LinesRead(
+        table=table, rows_in=table.num_rows + n_big + bad_encoding, quarantined=n_big + bad_encoding
+    )
 
 
 def bronze_records(rows: pa.Table, name: str, exclude: tuple[str, ...] = ("_line",)) -> pa.Table:
