@@ -10,11 +10,14 @@ duplicated. A unit whose ledger row says ``committed`` is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import importlib
 import logging
 import time
 import traceback
+import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,10 +177,8 @@ def _stamp_quarantine(q: pa.Table, unit: LoadUnit, now: datetime) -> pa.Table:
 def _raw_lines(path: Path) -> list[bytes]:
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
-        try:
+        with contextlib.suppress(OSError, EOFError, zlib.error):
             data = gzip.decompress(data)
-        except (OSError, EOFError):
-            pass
     return data.splitlines() or [b""]
 
 

@@ -1,0 +1,53 @@
+# LearnSmart: `make demo` runs the demo school through the pipeline and starts the services;
+# `make test` runs the test suite. Both install what they need first (uv, then the locked venv).
+SHELL := /bin/bash
+CACHE ?= $(HOME)/.cache/learnsmart
+UV_BOOT := $(CACHE)/uvboot
+UV := $(UV_BOOT)/bin/uv
+UV_VERSION := 0.13.9
+export UV_CACHE_DIR ?= $(CACHE)/uv
+export UV_PYTHON_DOWNLOADS := never
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint format bench stop clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(UV):
+	@mkdir -p $(CACHE)
+	python3.11 -m venv $(UV_BOOT) || python3 -m venv $(UV_BOOT)
+	$(UV_BOOT)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+setup: .venv/.synced ## Install uv and the locked virtual environment (.venv)
+
+demo: setup ## Generate the demo school, run the whole pipeline, start the services
+	bash scripts/demo.sh
+
+test: setup lint ## Run linters and the whole test suite (what CI runs)
+	.venv/bin/pytest -n 2 $(PYTEST_ARGS)
+
+lint: setup ## ruff check + format check
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup ## Format the code with ruff
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench: setup ## Run the benchmarks at their default sizes
+	.venv/bin/python bench/ingest.py
+
+stop: ## Stop the services `make demo` started
+	bash scripts/stop.sh
+
+clean: stop ## Remove generated data (keeps the venv and caches)
+	rm -rf data

@@ -1,0 +1,1 @@
+"""Dagster definitions by area: ``ingest`` (landing -> bronze -> silver)."""
