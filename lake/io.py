@@ -201,7 +201,7 @@ def dedupe_on_key(data: pa.Table, key: tuple[str, ...]) -> pa.Table:
     keep = grouped.aggregate([("__i", "max")]).column("__i_max")
     if len(keep) == data.num_rows:
         return data
-    return data.take(pc.sort_indices(keep))
+    return data.take(keep.take(pc.sort_indices(keep)))
 
 
 def overwrite_partition(

@@ -1,0 +1,147 @@
+"""The loader's guarantees, independent of any one format: accounting, idempotent re-loads,
+parser failures that lose nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import pyarrow as pa
+import pytest
+
+from lake import io, ledger, loader
+from lake.quarantine import Reason
+from lake.settings import LakeSettings
+from lake.sources.base import (
+    FileCount,
+    LoadUnit,
+    ParseContext,
+    ParseResult,
+    UnsupportedFileError,
+    discover_files,
+)
+from lake.sources.common import bronze_lines, read_lines
+from lake.status import lake_status
+from lake.tables import LOADS, quarantine_spec, silver
+
+
+class _ForumLikeParser:
+    """Each line 'post_id,class_id' becomes a forum post; a line without a comma is rejected."""
+
+    source: ClassVar[str] = "forum"
+    calls = 0
+
+    def discover(self, landing: Path) -> list[LoadUnit]:
+        return discover_files(landing, self.source)
+
+    def parse(self, unit: LoadUnit, ctx: ParseContext) -> ParseResult:
+        type(self).calls += 1
+        path = unit.files[0]
+        if path.suffix == ".bin":
+            raise UnsupportedFileError("binary files are not forum exports")
+        if path.suffix == ".boom":
+            raise RuntimeError("parser bug")
+        result = ParseResult()
+        lines = read_lines(path, unit.name, result.quarantine)
+        posts = []
+        for line, text in zip(
+            lines.table.column("_line").to_pylist(),
+            lines.table.column("text").to_pylist(),
+            strict=True,
+        ):
+            if "," not in text:
+                result.quarantine.add(unit.name, line, Reason.MISSING_FIELD, "no class_id", text)
+            else:
+                post_id, class_id = text.split(",", 1)
+                posts.append({"post_id": post_id, "class_id": class_id, "source": "forum"})
+        result.bronze["posts"] = bronze_lines(lines.table, unit.name)
+        result.silver["forum_posts"] = pa.Table.from_pylist(posts)
+        result.files.append(FileCount(unit.name, lines.rows_in, len(posts), len(result.quarantine)))
+        return result
+
+
+@pytest.fixture
+def forum_parser(monkeypatch: pytest.MonkeyPatch) -> _ForumLikeParser:
+    parser = _ForumLikeParser()
+    real = loader.parser_for
+    monkeypatch.setattr(loader, "parser_for", lambda s: parser if s == "forum" else real(s))
+    return parser
+
+
+def _drop(settings: LakeSettings, name: str, text: str | bytes) -> Path:
+    path = settings.landing / "forum" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def test_ingest_accounts_for_every_row(
+    settings: LakeSettings, forum_parser: _ForumLikeParser
+) -> None:
+    _drop(settings, "a.txt", "p1,c1\np2,c1\nbroken\n")
+    [report] = loader.ingest(settings, ("forum",))
+    assert (report.rows_in, report.rows_kept, report.rows_quarantined) == (3, 2, 1)
+    assert io.row_count(settings, silver("forum_posts")) == 2
+    q = io.read(settings, quarantine_spec("forum")).to_pylist()
+    assert [(r["line"], r["reason_code"], r["raw"]) for r in q] == [(3, "missing_field", "broken")]
+    status = lake_status(settings)
+    assert status["loads"] == {"files": 1, "rows_in": 3, "rows_kept": 2, "rows_quarantined": 1}
+    assert status["quarantine"] == {"missing_field": 1}
+
+
+def test_reloading_the_same_files_changes_no_table(
+    settings: LakeSettings, forum_parser: _ForumLikeParser
+) -> None:
+    _drop(settings, "a.txt", "p1,c1\n")
+    loader.ingest(settings, ("forum",))
+    before = {t["name"]: t["version"] for t in lake_status(settings)["tables"]}
+    calls = forum_parser.calls
+    _drop(settings, "copy-of-a.txt", "p1,c1\n")  # same bytes under another name
+    assert loader.ingest(settings, ("forum",)) == []
+    assert forum_parser.calls == calls
+    assert {t["name"]: t["version"] for t in lake_status(settings)["tables"]} == before
+
+
+def test_parser_crash_quarantines_every_line_and_commits(
+    settings: LakeSettings, forum_parser: _ForumLikeParser
+) -> None:
+    _drop(settings, "bad.boom", "x\ny\n")
+    [report] = loader.ingest(settings, ("forum",))
+    assert report.status == ledger.COMMITTED
+    assert report.error and "parser bug" in report.error
+    q = io.read(settings, quarantine_spec("forum")).to_pylist()
+    assert [r["reason_code"] for r in q] == [Reason.PARSER_ERROR.value] * 2
+    assert (report.rows_in, report.rows_quarantined) == (2, 2)
+
+
+def test_unsupported_file_is_quarantined_as_unreadable(
+    settings: LakeSettings, forum_parser: _ForumLikeParser
+) -> None:
+    _drop(settings, "image.bin", b"\x89PNG\r\n\x1a\n\x00\x00")
+    [report] = loader.ingest(settings, ("forum",))
+    q = io.read(settings, quarantine_spec("forum")).to_pylist()
+    assert {r["reason_code"] for r in q} == {"unreadable_file"}
+    assert report.rows_in == report.rows_quarantined == len(q)
+
+
+def test_partial_uploads_and_hidden_files_wait(
+    settings: LakeSettings, forum_parser: _ForumLikeParser
+) -> None:
+    _drop(settings, "a.txt.part", "p1,c1\n")
+    _drop(settings, ".hidden", "p2,c1\n")
+    assert loader.ingest(settings, ("forum",)) == []
+
+
+def test_unbalanced_parser_counts_are_a_bug(
+    settings: LakeSettings, forum_parser: _ForumLikeParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def lying_parse(unit: LoadUnit, ctx: ParseContext) -> ParseResult:
+        return ParseResult(files=[FileCount(unit.name, 5, 1, 1)])
+
+    monkeypatch.setattr(forum_parser, "parse", lying_parse)
+    _drop(settings, "a.txt", "p1,c1\n")
+    with pytest.raises(loader.AccountingError):
+        loader.ingest(settings, ("forum",))
+    # The ledger shows the load as started, not committed, so the next run retries it.
+    assert ledger.committed_units(settings) == set()
+    assert io.read(settings, LOADS).column("status").to_pylist() == ["started"]
