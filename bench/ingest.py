@@ -1,0 +1,192 @@
+"""Ingest benchmark: xAPI events + quiz item responses to silver, against the plain-read floor.
+
+For the demo school's event files of N events it times, in the same run and on the same files:
+  (a) the floor: DuckDB ``read_json`` of the statements flattened to the fields silver keeps plus
+      a plain CSV read of the quiz responses, then ``write_deltalake`` of both, no validation;
+  (b) ours: ``lake.loader.ingest`` of the xapi and quiz_attempts sources into a lake that already
+      holds the roster and content (validation, identity, quarantine, bronze, merge, ledger).
+Each phase runs in its own process, so peak RSS is that phase's alone.
+
+    python bench/ingest.py [--events 1000000] [--json]
+
+Prints events/s, peak RSS and ratio = floor_s / ours_s (1.0 = as fast as the bare read; the
+target is >= 0.5). With --json, one JSON line with events, responses, floor_s, ours_s, ratio,
+peak_rss_mb (ours) and floor_peak_rss_mb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# The generator's 100K-daily-active-user day averages about this many statements per student.
+EVENTS_PER_STUDENT_GUESS = 40
+CACHE = Path(os.environ.get("LEARNSMART_BENCH_CACHE", Path.home() / ".cache/learnsmart/bench"))
+
+
+def _landing_for(events: int, seed: int) -> Path:
+    from lake.demo import generate
+
+    students = max(100, events // EVENTS_PER_STUDENT_GUESS)
+    landing = CACHE / f"landing-s{students}-d1-seed{seed}"
+    if not (landing / ".complete").exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        t = time.perf_counter()
+        generate(landing, students=students, days=1, seed=seed)
+        (landing / ".complete").write_text("ok")
+        print(
+            f"generated {students} students x 1 day in {time.perf_counter() - t:.1f}s",
+            file=sys.stderr,
+        )
+    return landing
+
+
+def _files(landing: Path, source: str) -> list[str]:
+    return sorted(
+        str(p) for p in (landing / source).rglob("*") if p.is_file() and not p.name.startswith(".")
+    )
+
+
+def phase_floor(landing: Path, out: Path) -> dict[str, float]:
+    """The bare read + flatten + write of the same files, no validation."""
+    import duckdb
+    from deltalake import write_deltalake
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET autoinstall_known_extensions=false")
+    xapi = _files(landing, "xapi")
+    events = con.sql(
+        f"""
+        select
+          id as event_id,
+          actor.account.name as actor_name,
+          verb.id as verb,
+          object.id as object_id,
+          try_cast(timestamp as timestamptz) as occurred_at,
+          cast(context.contextActivities.parent[1].id as varchar) as parent_id,
+          try_cast(json_extract_string(to_json(result), '$.score.scaled') as double)
+            as score_scaled,
+          try_cast(json_extract_string(to_json(result), '$.success') as boolean) as is_success,
+          json_extract_string(to_json(result), '$.response') as response,
+          json_extract_string(to_json(result), '$.duration') as duration
+        from read_json({xapi!r}, format='newline_delimited', ignore_errors=true,
+                       maximum_object_size=16777216)
+        """
+    ).arrow()
+    if hasattr(events, "read_all"):
+        events = events.read_all()
+    write_deltalake(str(out / "floor_events"), events, mode="overwrite")
+    quiz = _files(landing, "quiz_attempts")
+    csvs = [f for f in quiz if f.endswith(".csv")]
+    responses = 0
+    if csvs:
+        r = con.sql(
+            f"select * from read_csv({csvs!r}, all_varchar=true, ignore_errors=true)"
+        ).arrow()
+        if hasattr(r, "read_all"):
+            r = r.read_all()
+        write_deltalake(str(out / "floor_responses"), r, mode="overwrite")
+        responses = r.num_rows
+    return {"seconds": time.perf_counter() - t, "events": events.num_rows, "responses": responses}
+
+
+def phase_ours(landing: Path, out: Path) -> dict[str, float]:
+    """Our load of the xapi and quiz_attempts sources, roster and content loaded beforehand."""
+    from lake import io
+    from lake.loader import ingest
+    from lake.settings import LakeSettings
+    from lake.tables import silver
+
+    settings = LakeSettings(lake=out / "lake", landing=landing)
+    ingest(settings, ("oneroster", "content"))
+    t = time.perf_counter()
+    reports = ingest(settings, ("quiz_attempts", "xapi"))
+    seconds = time.perf_counter() - t
+    return {
+        "seconds": seconds,
+        "rows_in": sum(r.rows_in for r in reports),
+        "quarantined": sum(r.rows_quarantined for r in reports),
+        "events": io.row_count(settings, silver("learning_events")),
+        "responses": io.row_count(settings, silver("item_responses")),
+    }
+
+
+def _run_phase(phase: str, landing: Path, out: Path) -> tuple[dict[str, float], float]:
+    """Run one phase in a child process; returns its result and peak RSS in MiB."""
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--phase", phase, "--landing", str(landing), "--out", str(out)],
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"phase {phase} failed with exit code {proc.returncode}")
+    return json.loads(output), usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    """Parse arguments and run the benchmark (or one phase, in a child process)."""
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--events", type=int, default=1_000_000, help="xAPI statements to load (approx.)"
+    )
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--json", action="store_true", help="print one JSON line")
+    ap.add_argument("--phase", choices=["floor", "ours"], help=argparse.SUPPRESS)
+    ap.add_argument("--landing", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.phase:
+        fn = phase_floor if args.phase == "floor" else phase_ours
+        print(json.dumps(fn(args.landing, args.out)))
+        return
+
+    landing = _landing_for(args.events, args.seed)
+    with tempfile.TemporaryDirectory(prefix="learnsmart-bench-") as tmp:
+        floor, floor_rss = _run_phase("floor", landing, Path(tmp))
+        ours, ours_rss = _run_phase("ours", landing, Path(tmp))
+    ratio = floor["seconds"] / ours["seconds"]
+    result = {
+        "events": int(floor["events"]),
+        "responses": int(ours["responses"]),
+        "silver_events": int(ours["events"]),
+        "rows_quarantined": int(ours["quarantined"]),
+        "floor_s": round(floor["seconds"], 2),
+        "ours_s": round(ours["seconds"], 2),
+        "ratio": round(ratio, 3),
+        "events_per_s": round(floor["events"] / ours["seconds"]),
+        "peak_rss_mb": round(ours_rss),
+        "floor_peak_rss_mb": round(floor_rss),
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"events (statements)     {result['events']:>12,}")
+    print(f"item responses (silver) {result['responses']:>12,}")
+    for label, secs, rss in (
+        ("floor: read+flatten+write", result["floor_s"], result["floor_peak_rss_mb"]),
+        ("ours:  load to silver    ", result["ours_s"], result["peak_rss_mb"]),
+    ):
+        print(f"{label} {secs:>8.2f} s  peak RSS {rss:,} MiB")
+    print(f"events/s (ours)         {result['events_per_s']:>12,}")
+    print(f"ratio floor/ours        {result['ratio']:>12.3f}   (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

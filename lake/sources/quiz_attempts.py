@@ -1,0 +1,642 @@
+"""Item-level quiz responses (``landing/quiz_attempts/``): CSV or JSON lines, one record per item
+answered in an attempt (field list in ``docs/formats.md``).
+
+Writes ``silver/item_responses`` (partitioned by ``answered_date``, the UTC date of
+``answered_at``), ``silver/quiz_attempts`` (derived per attempt) and, for students seen for the
+first time, ``silver/students`` and ``silver/student_identity``. Every record also lands in
+``bronze/quiz_attempts__responses``.
+
+The happy path is vectorised: the file is read into one string table (``read_csv`` or
+``read_lines`` + DuckDB's JSON functions), validated in one DuckDB query, and only distinct
+students touch Python. An ``item_id`` unknown to ``silver/items`` is kept: item banks may arrive
+after the responses that use them, and marts join on ``item_id`` later.
+
+An attempt whose responses arrive in several files (an attempt across midnight in daily drops)
+gets its ``quiz_attempts`` row recomputed from this file's responses plus the responses already in
+silver for the same attempt (looked up in the ``answered_date`` partitions between the attempt's
+start and end, one day either side), so the order of the files does not matter.
+
+The file-reading helpers here (``read_records``, ``timestamp_sql``, ...) are shared with the forum
+parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lake import io
+from lake.quarantine import QuarantineBuilder, Reason
+from lake.sources.base import (
+    FileCount,
+    LoadUnit,
+    ParseContext,
+    ParseResult,
+    UnsupportedFileError,
+    discover_files,
+)
+from lake.sources.common import (
+    FileReadError,
+    bronze_lines,
+    bronze_records,
+    read_csv,
+    read_lines,
+)
+from lake.tables import silver
+
+SOURCE = "quiz_attempts"
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+MAX_ID_CHARS = 256
+
+CSV_SUFFIXES = (".csv",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+# ISO 8601 date-time with a mandatory offset; DuckDB's cast then does the arithmetic.
+_TS_RE = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$"
+_NUM_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
+class Kind(Enum):
+    """What a field holds; decides which JSON value types are accepted."""
+
+    ID = "id"  # string, or a JSON integer taken as its decimal text
+    TEXT = "text"  # string, or any JSON number/boolean taken as its text
+    TIMESTAMP = "timestamp"  # string only
+    NUMBER = "number"  # JSON number, or a string holding one
+    BOOL = "bool"  # JSON boolean, 0/1, or a string true/false/1/0
+
+
+_JSON_TYPES: dict[Kind, tuple[str, ...]] = {
+    Kind.ID: ("VARCHAR", "BIGINT", "UBIGINT"),
+    Kind.TEXT: ("VARCHAR", "BIGINT", "UBIGINT", "DOUBLE", "BOOLEAN"),
+    Kind.TIMESTAMP: ("VARCHAR",),
+    Kind.NUMBER: ("VARCHAR", "BIGINT", "UBIGINT", "DOUBLE"),
+    Kind.BOOL: ("VARCHAR", "BIGINT", "UBIGINT", "BOOLEAN"),
+}
+
+FIELDS: dict[str, Kind] = {
+    "attempt_id": Kind.ID,
+    "student_id": Kind.ID,
+    "class_id": Kind.ID,
+    "quiz_id": Kind.ID,
+    "item_id": Kind.ID,
+    "attempt_number": Kind.NUMBER,
+    "started_at": Kind.TIMESTAMP,
+    "answered_at": Kind.TIMESTAMP,
+    "submitted_at": Kind.TIMESTAMP,
+    "response": Kind.TEXT,
+    "is_correct": Kind.BOOL,
+    "score": Kind.NUMBER,
+    "max_score": Kind.NUMBER,
+    "duration_s": Kind.NUMBER,
+}
+REQUIRED = ("attempt_id", "student_id", "class_id", "quiz_id", "item_id", "answered_at")
+IDS = ("attempt_id", "student_id", "class_id", "quiz_id", "item_id")
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared record reading (quiz_attempts and forum)
+
+
+@dataclass
+class Records:
+    """One CSV or JSON-lines file as a uniform string table.
+
+    ``table`` has ``_line``, ``_raw`` (the record as text, for quarantine), ``_err_code`` and
+    ``_err_reason`` (set when the record could not be read into fields: malformed JSON, a field of
+    the wrong JSON type) and one string column per declared field (null when absent or empty;
+    surrounding whitespace trimmed). ``rows_in``/``quarantined`` count what the readers already
+    quarantined (bad encoding, malformed CSV rows, oversized lines).
+    """
+
+    table: pa.Table
+    bronze: pa.Table
+    rows_in: int
+    quarantined: int
+
+
+def file_kind(unit_name: str) -> str:
+    """``csv`` or ``jsonl`` from the file name (a trailing ``.gz`` ignored)."""
+    lower = unit_name.lower()
+    if lower.endswith(".gz"):
+        lower = lower[:-3]
+    if lower.endswith(CSV_SUFFIXES):
+        return "csv"
+    if lower.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    raise UnsupportedFileError(
+        f"{unit_name}: expected a CSV (.csv) or JSON-lines (.jsonl, .ndjson, .json) file"
+    )
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that computes in UTC."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def read_records(path: Path, name: str, q: QuarantineBuilder, fields: dict[str, Kind]) -> Records:
+    """Read one file into :class:`Records`; raises ``UnsupportedFileError`` for a file that
+    cannot be read at all (unknown suffix, corrupt gzip, empty CSV header)."""
+    kind = file_kind(name)
+    con = connect()
+    try:
+        if kind == "csv":
+            return _csv_records(path, name, q, fields, con)
+        return _jsonl_records(path, name, q, fields, con)
+    except FileReadError as exc:
+        raise UnsupportedFileError(f"{name}: {exc}") from exc
+    finally:
+        con.close()
+
+
+def _clean(expr: str) -> str:
+    """Trimmed text, empty as null."""
+    return f"nullif(trim({expr}), '')"
+
+
+def _csv_records(
+    path: Path,
+    name: str,
+    q: QuarantineBuilder,
+    fields: dict[str, Kind],
+    con: duckdb.DuckDBPyConnection,
+) -> Records:
+    cr = read_csv(path, name, q)
+    bronze = bronze_records(cr.table, name)
+    # Header names are matched after trimming, so " class_id" still counts.
+    by_name = {c.strip(): c for c in cr.table.column_names if c != "_line"}
+    src = pa.table({"_line": cr.table.column("_line"), "_raw": bronze.column("record")})
+    for f in fields:
+        col = (
+            cr.table.column(by_name[f])
+            if f in by_name
+            else pa.nulls(cr.table.num_rows, pa.string())
+        )
+        src = src.append_column(f, col)
+    cols = ", ".join(f"{_clean(_q(f))} AS {_q(f)}" for f in fields)
+    table = con.sql(
+        f"SELECT _line, _raw, NULL::VARCHAR AS _err_code, NULL::VARCHAR AS _err_reason, {cols} "
+        "FROM src"
+    ).to_arrow_table()
+    return Records(table, bronze, cr.rows_in, cr.quarantined)
+
+
+def _jsonl_records(
+    path: Path,
+    name: str,
+    q: QuarantineBuilder,
+    fields: dict[str, Kind],
+    con: duckdb.DuckDBPyConnection,
+) -> Records:
+    lr = read_lines(path, name, q)
+    bronze = bronze_lines(lr.table, name)
+    lines = lr.table
+    con.register("lines", lines)
+    # json_valid first, in its own query: DuckDB's JSON extractors raise on invalid input even
+    # inside a CASE branch that would not be taken.
+    valid_mask = con.sql("SELECT json_valid(text) AS ok FROM lines").to_arrow_table().column("ok")
+    valid_mask = pc.fill_null(valid_mask, False)
+    valid = lines.filter(valid_mask)
+    invalid = lines.filter(pc.invert(valid_mask))
+    con.unregister("lines")
+
+    names = list(fields)
+    paths = ", ".join(f"'$.\"{f}\"'" for f in names)
+    types = []
+    values = []
+    for i, f in enumerate(names, start=1):
+        allowed = ", ".join(f"'{t}'" for t in _JSON_TYPES[fields[f]])
+        types.append(
+            f"WHEN t[{i}] IS NOT NULL AND t[{i}] <> 'NULL' AND t[{i}] NOT IN ({allowed}) "
+            f"THEN 'field {f}: a JSON ' || lower(t[{i}]) || ' is not a {fields[f].value}'"
+        )
+        values.append(
+            f"CASE WHEN t[{i}] = 'NULL' THEN NULL ELSE {_clean(f'v[{i}]')} END AS {_q(f)}"
+        )
+    type_err = "CASE " + " ".join(types) + " END" if types else "NULL::VARCHAR"
+    sql = f"""
+        WITH x AS (
+            SELECT _line, text, json_type(text) AS top,
+                   json_type(text, [{paths}]) AS t, json_extract_string(text, [{paths}]) AS v
+            FROM valid
+        ), y AS (
+            SELECT *, {type_err} AS type_err FROM x
+        )
+        SELECT _line, text AS _raw,
+            CASE WHEN top <> 'OBJECT' THEN 'malformed_json'
+                 WHEN type_err IS NOT NULL THEN 'wrong_type' END AS _err_code,
+            CASE WHEN top <> 'OBJECT' THEN 'a JSON ' || lower(top) || ', not an object'
+                 ELSE type_err END AS _err_reason,
+            {", ".join(values)}
+        FROM y
+    """
+    con.register("valid", valid)
+    good = con.sql(sql).to_arrow_table()
+    con.unregister("valid")
+    bad = pa.table(
+        {
+            "_line": invalid.column("_line"),
+            "_raw": invalid.column("text"),
+            "_err_code": pa.array([Reason.MALFORMED_JSON.value] * invalid.num_rows, pa.string()),
+            "_err_reason": pa.array(["not valid JSON"] * invalid.num_rows, pa.string()),
+            **{f: pa.nulls(invalid.num_rows, pa.string()) for f in names},
+        }
+    )
+    table = pa.concat_tables([good.cast(bad.schema), bad]) if bad.num_rows else good
+    return Records(table, bronze, lr.rows_in, lr.quarantined)
+
+
+def _q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def timestamp_sql(col: str) -> str:
+    """SQL: the column as TIMESTAMPTZ, or NULL when absent, unparseable or without an offset."""
+    return f"CASE WHEN regexp_full_match({col}, '{_TS_RE}') THEN try_cast({col} AS TIMESTAMPTZ) END"
+
+
+def number_sql(col: str) -> str:
+    """SQL: the column as a finite DOUBLE, or NULL when absent or not a plain decimal number."""
+    return f"CASE WHEN regexp_full_match({col}, '{_NUM_RE}') THEN try_cast({col} AS DOUBLE) END"
+
+
+def bad_id_sql(col: str) -> str:
+    """SQL: true when an identifier holds control characters or is unreasonably long."""
+    return f"(regexp_matches({col}, '[[:cntrl:]]') OR length({col}) > {MAX_ID_CHARS})"
+
+
+def case_sql(rules: list[tuple[str, Reason | str, str]]) -> tuple[str, str]:
+    """Two SQL CASE expressions (reason code, reason text) from ordered rules of (condition,
+    reason code or SQL expression giving one, SQL text); the first rule that holds wins."""
+    code = " ".join(f"WHEN {c} THEN {_code_sql(r)}" for c, r, _ in rules)
+    text = " ".join(f"WHEN {c} THEN {t}" for c, _, t in rules)
+    return f"CASE {code} END", f"CASE {text} END"
+
+
+def _code_sql(code: Reason | str) -> str:
+    return f"'{code.value}'" if isinstance(code, Reason) else code
+
+
+def add_quarantine(q: QuarantineBuilder, name: str, rows: pa.Table) -> None:
+    """Quarantine rows given with ``_line``, ``_raw``, ``code``, ``reason``."""
+    n = rows.num_rows
+    if not n:
+        return
+    q.extend(
+        pa.table(
+            {
+                "file": pa.array([name] * n, pa.string()),
+                "line": rows.column("_line"),
+                "reason_code": rows.column("code"),
+                "reason": rows.column("reason"),
+                "raw": rows.column("_raw"),
+            }
+        )
+    )
+
+
+def map_column(col: pa.ChunkedArray | pa.Array, mapping: dict[str, str]) -> pa.Array:
+    """Replace each value by ``mapping[value]`` (vectorised; unmapped values become null)."""
+    keys = pa.array(list(mapping), pa.string())
+    vals = pa.array(list(mapping.values()), pa.string())
+    return vals.take(pc.index_in(col, value_set=keys))
+
+
+def new_students(
+    identity: pa.Table, first_seen: dict[str, dt.datetime] | None, source: str
+) -> pa.Table:
+    """``silver/students`` rows for the students ``resolve_students`` created."""
+    ids = identity.column("student_id").to_pylist()
+    seen = [
+        first_seen.get(i) if first_seen else None for i in identity.column("identifier").to_pylist()
+    ]
+    return pa.table(
+        {
+            "student_id": pa.array(ids, pa.string()),
+            "source": pa.array([source] * len(ids), pa.string()),
+            "first_seen_at": pa.array(seen, pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The quiz_attempts parser
+
+
+def _validation_sql(now: dt.datetime) -> str:
+    ts = {c: timestamp_sql(_q(c)) for c in ("started_at", "answered_at", "submitted_at")}
+    num = {c: number_sql(_q(c)) for c in ("attempt_number", "score", "max_score", "duration_s")}
+    limit = (now + FUTURE_TOLERANCE).isoformat()
+    rules: list[tuple[str, Reason | str, str]] = [
+        ("_err_code IS NOT NULL", "_err_code", "_err_reason"),
+    ]
+    rules += [(f"{f} IS NULL", Reason.MISSING_FIELD, f"'{f} is required'") for f in REQUIRED]
+    rules += [
+        (bad_id_sql(f), Reason.INVALID_VALUE, f"'{f} has control characters or is too long'")
+        for f in IDS
+    ]
+    rules += [
+        (
+            f"{c} IS NOT NULL AND {c}_ts IS NULL",
+            Reason.INVALID_TIMESTAMP,
+            f"'{c} is not an ISO 8601 time with an offset: ' || left({c}, 80)",
+        )
+        for c in ts
+    ]
+    rules += [
+        (
+            f"{c} IS NOT NULL AND ({c}_n IS NULL OR NOT isfinite({c}_n))",
+            Reason.WRONG_TYPE,
+            f"'{c} is not a number: ' || left({c}, 80)",
+        )
+        for c in num
+    ]
+    rules += [
+        ("correct IS NULL", Reason.MISSING_FIELD, "'is_correct is required'"),
+        (
+            "correct = 'bad'",
+            Reason.WRONG_TYPE,
+            "'is_correct is not true/false/1/0: ' || left(is_correct, 80)",
+        ),
+        (
+            "attempt_number_n < 1 OR attempt_number_n <> floor(attempt_number_n)",
+            Reason.INVALID_VALUE,
+            "'attempt_number must be an integer >= 1'",
+        ),
+        ("attempt_number_n > 2147483647", Reason.INVALID_VALUE, "'attempt_number is too large'"),
+        ("score_n < 0", Reason.INVALID_VALUE, "'score must be >= 0'"),
+        ("max_score_n <= 0", Reason.INVALID_VALUE, "'max_score must be > 0'"),
+        ("duration_s_n < 0", Reason.INVALID_VALUE, "'duration_s must be >= 0'"),
+    ]
+    rules += [
+        (
+            f"{c}_ts > TIMESTAMPTZ '{limit}'",
+            Reason.FUTURE_TIMESTAMP,
+            f"'{c} is in the future: ' || {c}",
+        )
+        for c in ts
+    ]
+    rules.append(
+        ("known.class_id IS NULL", Reason.UNKNOWN_CLASS, "'unknown class_id: ' || r.class_id")
+    )
+    code, reason = case_sql(rules)
+    typed = ", ".join(
+        [f"{e} AS {c}_ts" for c, e in ts.items()] + [f"{e} AS {c}_n" for c, e in num.items()]
+    )
+    return f"""
+    WITH typed AS (
+        SELECT *, {typed},
+            CASE WHEN is_correct IS NULL THEN NULL
+                 WHEN lower(is_correct) IN ('true', '1') THEN 'true'
+                 WHEN lower(is_correct) IN ('false', '0') THEN 'false'
+                 ELSE 'bad' END AS correct
+        FROM records
+    ), checked AS (
+        SELECT r.*, {code} AS code, {reason} AS reason
+        FROM typed r LEFT JOIN known ON known.class_id = r.class_id
+    ), ranked AS (
+        SELECT *,
+            CASE WHEN code IS NULL THEN row_number() OVER (
+                PARTITION BY code IS NULL, attempt_id, item_id ORDER BY _line) END AS dup_rank,
+            CASE WHEN code IS NULL THEN first_value(_line) OVER (
+                PARTITION BY code IS NULL, attempt_id, item_id ORDER BY _line) END AS first_line
+        FROM checked
+    ), deduped AS (
+        SELECT * REPLACE (
+            CASE WHEN code IS NULL AND dup_rank > 1 THEN 'duplicate_record' ELSE code END AS code,
+            CASE WHEN code IS NULL AND dup_rank > 1
+                 THEN 'attempt_id/item_id already on line ' || first_line ELSE reason END
+                 AS reason)
+        FROM ranked
+    ), headed AS (
+        -- The attempt's first good row fixes its student, class and quiz; a later row that
+        -- disagrees cannot belong to the same attempt.
+        SELECT *,
+            CASE WHEN code IS NULL THEN first_value(student_id || chr(0) || class_id || chr(0)
+                || quiz_id) OVER (PARTITION BY code IS NULL, attempt_id ORDER BY _line) END
+                AS head,
+            CASE WHEN code IS NULL THEN first_value(_line) OVER (
+                PARTITION BY code IS NULL, attempt_id ORDER BY _line) END AS head_line
+        FROM deduped
+    )
+    SELECT * REPLACE (
+        CASE WHEN code IS NULL AND head <> student_id || chr(0) || class_id || chr(0) || quiz_id
+             THEN 'invalid_value' ELSE code END AS code,
+        CASE WHEN code IS NULL AND head <> student_id || chr(0) || class_id || chr(0) || quiz_id
+             THEN 'student_id/class_id/quiz_id differ from the attempt''s line ' || head_line
+             ELSE reason END AS reason)
+    FROM headed
+    """
+
+
+_ATTEMPTS_SQL = """
+SELECT attempt_id,
+    arg_min(student_id, _line) AS student_id,
+    arg_min(class_id, _line) AS class_id,
+    arg_min(quiz_id, _line) AS quiz_id,
+    min(attempt_number) AS attempt_number,
+    min(coalesce(started_at, answered_at)) AS started_at,
+    max(coalesce(submitted_at, answered_at)) AS submitted_at,
+    sum(score) AS score,
+    sum(max_score) AS max_score,
+    min(answered_date) AS first_date,
+    max(answered_date) AS last_date
+FROM kept GROUP BY attempt_id
+"""
+
+_RESPONSES_SQL = """
+SELECT _line, attempt_id, item_id,
+    CAST(answered_at_ts AS DATE) AS answered_date,
+    answered_at_ts AS answered_at,
+    student_id, class_id, quiz_id, response,
+    correct = 'true' AS is_correct,
+    coalesce(score_n, CASE WHEN correct = 'true' THEN coalesce(max_score_n, 1.0) ELSE 0.0 END)
+        AS score,
+    coalesce(max_score_n, 1.0) AS max_score,
+    duration_s_n AS duration_s,
+    CAST(attempt_number_n AS BIGINT) AS attempt_number,
+    started_at_ts AS started_at,
+    submitted_at_ts AS submitted_at
+FROM checked WHERE code IS NULL
+"""
+
+
+class QuizAttemptsParser:
+    """CSV / JSON-lines item responses -> item_responses, quiz_attempts, new students."""
+
+    source: ClassVar[str] = SOURCE
+
+    def discover(self, landing: Path) -> list[LoadUnit]:
+        """One unit per file under ``landing/quiz_attempts/`` (sorted by path)."""
+        return discover_files(landing, SOURCE)
+
+    def parse(self, unit: LoadUnit, ctx: ParseContext) -> ParseResult:
+        """Parse one file; every record is kept or quarantined."""
+        result = ParseResult()
+        for path in unit.files:
+            name = unit.member_name(path)
+            kept = self._parse_file(path, name, ctx, result)
+            result.silver = _concat_silver(result.silver, kept)
+        if "item_responses" in result.silver:
+            self._finish(ctx, result)
+        return result
+
+    def _parse_file(
+        self, path: Path, name: str, ctx: ParseContext, result: ParseResult
+    ) -> dict[str, pa.Table]:
+        q = result.quarantine
+        rec = read_records(path, name, q, FIELDS)
+        result.bronze["responses"] = _concat(result.bronze.get("responses"), rec.bronze)
+        con = connect()
+        try:
+            con.register("records", rec.table)
+            con.register(
+                "known",
+                pa.table({"class_id": pa.array(sorted(ctx.known_ids("classes", "class_id")))}).cast(
+                    pa.schema([("class_id", pa.string())])
+                ),
+            )
+            checked = con.sql(_validation_sql(ctx.now)).to_arrow_table()
+            con.register("checked", checked)
+            bad = checked.filter(pc.is_valid(checked.column("code")))
+            add_quarantine(q, name, bad.select(["_line", "_raw", "code", "reason"]))
+            kept = con.sql(_RESPONSES_SQL).to_arrow_table()
+        finally:
+            con.close()
+        result.files.append(
+            FileCount(
+                name,
+                rows_in=rec.rows_in,
+                rows_kept=kept.num_rows,
+                rows_quarantined=rec.quarantined + bad.num_rows,
+            )
+        )
+        return {"item_responses": kept}
+
+    def _finish(self, ctx: ParseContext, result: ParseResult) -> None:
+        """Pseudonymise students and derive the attempts from the kept responses."""
+        kept = result.silver.pop("item_responses")
+        if kept.num_rows == 0:
+            return
+        firsts = kept.group_by("student_id", use_threads=False).aggregate([("answered_at", "min")])
+        mapping, identity = ctx.resolve_students(
+            firsts.column("student_id").to_pylist(),
+            lookup_types=("sourced_id", "username"),
+            new_type="sourced_id",
+            source=SOURCE,
+        )
+        kept = kept.set_column(
+            kept.schema.get_field_index("student_id"),
+            "student_id",
+            map_column(kept.column("student_id"), mapping),
+        )
+        if identity.num_rows:
+            first_seen = dict(
+                zip(
+                    firsts.column("student_id").to_pylist(),
+                    firsts.column("answered_at_min").to_pylist(),
+                    strict=True,
+                )
+            )
+            result.silver["student_identity"] = identity
+            result.silver["students"] = new_students(identity, first_seen, SOURCE)
+        con = connect()
+        try:
+            con.register("kept", kept)
+            attempts = con.sql(_ATTEMPTS_SQL).to_arrow_table()
+            attempts = _combine_with_silver(ctx, con, kept, attempts)
+        finally:
+            con.close()
+        attempts = attempts.append_column("source", pa.array([SOURCE] * attempts.num_rows))
+        result.silver["quiz_attempts"] = attempts
+        n = kept.num_rows
+        responses = kept.drop_columns(
+            ["_line", "max_score", "attempt_number", "started_at", "submitted_at"]
+        )
+        responses = responses.append_column("source", pa.array([SOURCE] * n, pa.string()))
+        responses = responses.append_column("is_voided", pa.array([False] * n, pa.bool_()))
+        result.silver["item_responses"] = responses
+
+
+def _combine_with_silver(
+    ctx: ParseContext, con: duckdb.DuckDBPyConnection, kept: pa.Table, attempts: pa.Table
+) -> pa.Table:
+    """Fold responses of the same attempts already in silver (from other files) into the
+    attempt rows: idempotent, since this file's keys always come from this file."""
+    spec = silver("item_responses")
+    out_cols = [
+        "attempt_id", "student_id", "class_id", "quiz_id", "attempt_number",
+        "started_at", "submitted_at", "score", "max_score",
+    ]  # fmt: skip
+    if not io.exists(ctx.settings, spec) or attempts.num_rows == 0:
+        return attempts.select(out_cols)
+    lo = pc.min(attempts.column("first_date")).as_py() - dt.timedelta(days=1)
+    hi = pc.max(attempts.column("last_date")).as_py() + dt.timedelta(days=1)
+    days = [(lo + dt.timedelta(days=i)).isoformat() for i in range((hi - lo).days + 1)]
+    table = io.open_table(ctx.settings, spec)
+    dataset = table.to_pyarrow_dataset(partitions=[("answered_date", "in", days)])
+    import pyarrow.dataset as ds
+
+    stored = dataset.to_table(
+        columns=["attempt_id", "item_id", "answered_at", "score"],
+        filter=ds.field("attempt_id").isin(attempts.column("attempt_id")),
+    )
+    if stored.num_rows == 0:
+        return attempts.select(out_cols)
+    items = io.read(ctx.settings, silver("items"), columns=["item_id", "max_score"])
+    con.register("stored", stored)
+    con.register("items", items)
+    con.register("attempts", attempts)
+    previous = io.read(
+        ctx.settings,
+        silver("quiz_attempts"),
+        columns=["attempt_id", "started_at", "submitted_at", "attempt_number"],
+    )
+    previous = previous.filter(
+        pc.is_in(previous.column("attempt_id"), attempts.column("attempt_id"))
+    )
+    con.register("previous", previous)
+    return con.sql(
+        """
+        WITH other AS (  -- stored responses of these attempts that this file does not repeat
+            SELECT s.attempt_id, min(s.answered_at) AS first_at, max(s.answered_at) AS last_at,
+                   sum(s.score) AS score, sum(coalesce(i.max_score, 1.0)) AS max_score
+            FROM stored s
+            LEFT JOIN items i ON i.item_id = s.item_id
+            ANTI JOIN kept k ON k.attempt_id = s.attempt_id AND k.item_id = s.item_id
+            GROUP BY s.attempt_id
+        )
+        SELECT a.attempt_id, a.student_id, a.class_id, a.quiz_id,
+            least(a.attempt_number, p.attempt_number) AS attempt_number,
+            least(a.started_at, o.first_at, p.started_at) AS started_at,
+            greatest(a.submitted_at, o.last_at, p.submitted_at) AS submitted_at,
+            a.score + coalesce(o.score, 0) AS score,
+            a.max_score + coalesce(o.max_score, 0) AS max_score
+        FROM attempts a
+        LEFT JOIN other o USING (attempt_id)
+        LEFT JOIN previous p USING (attempt_id)
+        """
+    ).to_arrow_table()
+
+
+def _concat(a: pa.Table | None, b: pa.Table) -> pa.Table:
+    return b if a is None else pa.concat_tables([a, b])
+
+
+def _concat_silver(acc: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    for k, v in new.items():
+        acc[k] = _concat(acc.get(k), v)
+    return acc
+
+
+PARSER = QuizAttemptsParser()
