@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -181,6 +181,11 @@ def _not_in(col: str, values: tuple[str, ...]) -> Check:
     )
 
 
+def _with_optional(df: pl.DataFrame, cols: tuple[str, ...]) -> pl.DataFrame:
+    """Optional columns the header lacks, added as nulls."""
+    return df.with_columns([pl.lit(None, pl.String).alias(c) for c in cols if c not in df.columns])
+
+
 def _class_id() -> pl.Expr:
     return pl.concat_str([pl.col("code_module"), pl.lit("_"), pl.col("code_presentation")])
 
@@ -194,9 +199,7 @@ def _start() -> pl.Expr:
 
 def _day_ts(start: pl.Expr, day: pl.Expr) -> pl.Expr:
     """UTC midnight ``day`` days after ``start``."""
-    return (
-        (start + pl.duration(days=day)).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    )
+    return (start + pl.duration(days=day)).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
 def _known_class(ctx: ParseContext) -> Check:
@@ -248,7 +251,10 @@ def _validate(
         ok = pl.col("_code").is_null()
         dup = ok & (pl.int_range(pl.len()).over([ok, *key]) > 0)
         df = df.with_columns(
-            pl.when(dup).then(pl.lit(Reason.DUPLICATE_RECORD.value)).otherwise("_code").alias("_code"),
+            pl.when(dup)
+            .then(pl.lit(Reason.DUPLICATE_RECORD.value))
+            .otherwise("_code")
+            .alias("_code"),
             pl.when(dup)
             .then(pl.lit(f"repeats the key ({', '.join(key)}) of an earlier row in this file"))
             .otherwise("_reason")
@@ -280,15 +286,15 @@ def _arrow(df: pl.DataFrame, table: str) -> pa.Table:
 
 
 def _new_students(ctx: ParseContext, ids: pl.Series) -> tuple[pl.DataFrame, dict[str, pa.Table]]:
-    """Resolve ``oulad_id`` identifiers: a frame (id_student, student_id) and the silver rows
+    """Resolve ``oulad_id`` identifiers: a frame (_student, student_id) and the silver rows
     for students first seen in this load."""
     values = ids.unique(maintain_order=True).to_list()
     mapping, identity = ctx.resolve_students(
         values, lookup_types=(ID_TYPE,), new_type=ID_TYPE, source=SOURCE
     )
     frame = pl.DataFrame(
-        {"id_student": list(mapping), "student_id": list(mapping.values())},
-        schema={"id_student": pl.String, "student_id": pl.String},
+        {"_student": list(mapping), "student_id": list(mapping.values())},
+        schema={"_student": pl.String, "student_id": pl.String},
     )
     new_ids = identity.column("student_id")
     students = pa.table(
@@ -342,10 +348,14 @@ def _courses(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilde
         pl.lit(SOURCE).alias("source"),
         pl.col("code_module").alias("course_code"),
     ).unique(maintain_order=True)
-    return v.rejected, {"courses": _arrow(courses, "courses"), "classes": _arrow(classes, "classes")}
+    return v.rejected, {
+        "courses": _arrow(courses, "courses"),
+        "classes": _arrow(classes, "classes"),
+    }
 
 
 def _vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
+    df = _with_optional(df, ("week_from", "week_to"))
     v = _validate(
         df,
         [
@@ -354,8 +364,8 @@ def _vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
             _missing("code_module"),
             _missing("code_presentation"),
             _bad_presentation(),
-            _not_int("week_from") if "week_from" in df.columns else _missing("id_site"),
-            _not_int("week_to") if "week_to" in df.columns else _missing("id_site"),
+            _not_int("week_from"),
+            _not_int("week_to"),
             _known_class(ctx),
         ],
         name,
@@ -367,16 +377,14 @@ def _vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
         _class_id().alias("class_id"),
         pl.lit(SOURCE).alias("source"),
         pl.col("activity_type").alias("content_type"),
-        (_int("week_from") if "week_from" in df.columns else pl.lit(None, pl.Int64)).alias("week"),
-        (_int("week_to") if "week_to" in df.columns else pl.lit(None, pl.Int64)).alias("week_to"),
+        _int("week_from").alias("week"),
+        _int("week_to").alias("week_to"),
     )
     return v.rejected, {"content_items": _arrow(items, "content_items")}
 
 
 def _assessments(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    has = set(df.columns)
-    opt = [c for c in ("date", "weight") if c not in has]
-    df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in opt])
+    df = _with_optional(df, ("date", "weight"))
     v = _validate(
         df,
         [
@@ -408,9 +416,9 @@ def _assessments(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBu
 
 
 def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    opt = [
-        c
-        for c in (
+    df = _with_optional(
+        df,
+        (
             "gender",
             "region",
             "highest_education",
@@ -420,10 +428,8 @@ def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineB
             "studied_credits",
             "disability",
             "final_result",
-        )
-        if c not in df.columns
-    ]
-    df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in opt])
+        ),
+    )
     v = _validate(
         df,
         [
@@ -443,7 +449,7 @@ def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineB
     )
     k = v.kept
     ids, out = _new_students(ctx, k["_student"])
-    k = k.join(ids, left_on="_student", right_on="id_student", how="left")
+    k = k.join(ids, on="_student", how="left")
     students = k.select(
         "student_id",
         pl.lit(SOURCE).alias("source"),
@@ -455,10 +461,14 @@ def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineB
         (pl.col("disability") == "Y").alias("has_disability"),
     )
     # Students first seen here also get first_seen_at (merged: the later row wins per key).
-    students = pl.concat(
-        [students, pl.from_arrow(out["students"]).select("student_id", "first_seen_at")],
-        how="diagonal_relaxed",
-    ) if out["students"].num_rows else students
+    students = (
+        pl.concat(
+            [students, pl.from_arrow(out["students"]).select("student_id", "first_seen_at")],
+            how="diagonal_relaxed",
+        )
+        if out["students"].num_rows
+        else students
+    )
     enrollments = k.select(
         _class_id().alias("class_id"),
         "student_id",
@@ -482,11 +492,8 @@ def _coalesce_students(students: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _student_registration(
-    df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder
-):
-    opt = [c for c in ("date_registration", "date_unregistration") if c not in df.columns]
-    df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in opt])
+def _student_registration(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
+    df = _with_optional(df, ("date_registration", "date_unregistration"))
     v = _validate(
         df,
         [
@@ -504,7 +511,7 @@ def _student_registration(
         key=("code_module", "code_presentation", "_student"),
     )
     ids, out = _new_students(ctx, v.kept["_student"])
-    k = v.kept.join(ids, left_on="_student", right_on="id_student", how="left")
+    k = v.kept.join(ids, on="_student", how="left")
     enrollments = k.select(
         _class_id().alias("class_id"),
         "student_id",
@@ -520,8 +527,7 @@ def _student_registration(
 
 
 def _student_assessment(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    opt = [c for c in ("date_submitted", "is_banked", "score") if c not in df.columns]
-    df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in opt])
+    df = _with_optional(df, ("date_submitted", "is_banked", "score"))
     assessments = pl.from_arrow(
         io.read(ctx.settings, silver("assessments"), columns=["assessment_id", "class_id"])
     )
@@ -532,9 +538,9 @@ def _student_assessment(df: pl.DataFrame, ctx: ParseContext, name: str, q: Quara
     lookup = assessments.join(classes, on="class_id", how="left").unique(
         "assessment_id", keep="last"
     )
-    df = df.with_columns(
-        pl.format("oulad_{}", pl.col("_assessment")).alias("assessment_id")
-    ).join(lookup, on="assessment_id", how="left")
+    df = df.with_columns(pl.format("oulad_{}", pl.col("_assessment")).alias("assessment_id")).join(
+        lookup, on="assessment_id", how="left"
+    )
     v = _validate(
         df,
         [
@@ -556,7 +562,7 @@ def _student_assessment(df: pl.DataFrame, ctx: ParseContext, name: str, q: Quara
         key=("_assessment", "_student"),
     )
     ids, out = _new_students(ctx, v.kept["_student"])
-    k = v.kept.join(ids, left_on="_student", right_on="id_student", how="left")
+    k = v.kept.join(ids, on="_student", how="left")
     results = k.select(
         "assessment_id",
         "student_id",
@@ -599,7 +605,7 @@ def _student_vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBu
         pl.int_range(pl.len()).over(["class_id", "_student", "_site", "_day"]).alias("_occ")
     )
     ids, out = _new_students(ctx, k["_student"])
-    k = k.join(ids, left_on="_student", right_on="id_student", how="left")
+    k = k.join(ids, on="_student", how="left")
     hashed = _event_ids(k.select("_line", "class_id", "_student", "_site", "_day", "_occ"))
     k = k.join(hashed, on="_line", how="left")
     events = k.select(
@@ -669,9 +675,7 @@ def _prepare(table: pa.Table, records: pa.Array) -> pl.DataFrame:
     return df.with_columns(pl.Series("_raw", records, dtype=pl.String))
 
 
-def _quarantine_whole_file(
-    path: Path, name: str, q: QuarantineBuilder, reason: str
-) -> FileCount:
+def _quarantine_whole_file(path: Path, name: str, q: QuarantineBuilder, reason: str) -> FileCount:
     """Every line of an unreadable file to quarantine (header included, as the loader does)."""
     try:
         data = read_bytes(path)
@@ -749,5 +753,3 @@ def _absorb(into: QuarantineBuilder, q: QuarantineBuilder) -> None:
 PARSER = OuladParser()
 
 __all__ = ["PARSER", "OuladParser", "entity_of", "presentation_start"]
-
-_ = UTC  # noqa: keep datetime import explicit for readers of presentation dates

@@ -66,11 +66,11 @@ _NUM_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 class Kind(Enum):
     """What a field holds; decides which JSON value types are accepted."""
 
-    ID = "id"  # string, or a JSON integer taken as its decimal text
+    ID = "an identifier"  # string, or a JSON integer taken as its decimal text
     TEXT = "text"  # string, or any JSON number/boolean taken as its text
-    TIMESTAMP = "timestamp"  # string only
-    NUMBER = "number"  # JSON number, or a string holding one
-    BOOL = "bool"  # JSON boolean, 0/1, or a string true/false/1/0
+    TIMESTAMP = "a timestamp string"  # string only
+    NUMBER = "a number"  # JSON number, or a string holding one
+    BOOL = "a boolean"  # JSON boolean, 0/1, or a string true/false/1/0
 
 
 _JSON_TYPES: dict[Kind, tuple[str, ...]] = {
@@ -217,7 +217,7 @@ def _jsonl_records(
         allowed = ", ".join(f"'{t}'" for t in _JSON_TYPES[fields[f]])
         types.append(
             f"WHEN t[{i}] IS NOT NULL AND t[{i}] <> 'NULL' AND t[{i}] NOT IN ({allowed}) "
-            f"THEN 'field {f}: a JSON ' || lower(t[{i}]) || ' is not a {fields[f].value}'"
+            f"THEN 'field {f}: a JSON ' || lower(t[{i}]) || ' where {fields[f].value} is expected'"
         )
         values.append(
             f"CASE WHEN t[{i}] = 'NULL' THEN NULL ELSE {_clean(f'v[{i}]')} END AS {_q(f)}"
@@ -387,7 +387,7 @@ def _validation_sql(now: dt.datetime) -> str:
         for c in ts
     ]
     rules.append(
-        ("known.class_id IS NULL", Reason.UNKNOWN_CLASS, "'unknown class_id: ' || r.class_id")
+        ("known.known_class_id IS NULL", Reason.UNKNOWN_CLASS, "'unknown class_id: ' || r.class_id")
     )
     code, reason = case_sql(rules)
     typed = ", ".join(
@@ -403,7 +403,7 @@ def _validation_sql(now: dt.datetime) -> str:
         FROM records
     ), checked AS (
         SELECT r.*, {code} AS code, {reason} AS reason
-        FROM typed r LEFT JOIN known ON known.class_id = r.class_id
+        FROM typed r LEFT JOIN known ON known.known_class_id = r.class_id
     ), ranked AS (
         SELECT *,
             CASE WHEN code IS NULL THEN row_number() OVER (
@@ -502,8 +502,12 @@ class QuizAttemptsParser:
             con.register("records", rec.table)
             con.register(
                 "known",
-                pa.table({"class_id": pa.array(sorted(ctx.known_ids("classes", "class_id")))}).cast(
-                    pa.schema([("class_id", pa.string())])
+                pa.table(
+                    {
+                        "known_class_id": pa.array(
+                            sorted(ctx.known_ids("classes", "class_id")), pa.string()
+                        )
+                    }
                 ),
             )
             checked = con.sql(_validation_sql(ctx.now)).to_arrow_table()
