@@ -27,7 +27,14 @@ import pyarrow as pa
 from lake import io, ledger
 from lake.quarantine import QuarantineBuilder, Reason
 from lake.settings import LakeSettings
-from lake.sources.base import FileCount, LoadUnit, ParseContext, ParseResult, SourceParser
+from lake.sources.base import (
+    FileCount,
+    LoadUnit,
+    ParseContext,
+    ParseResult,
+    SourceParser,
+    UnsupportedFileError,
+)
 from lake.tables import SILVER, SOURCES, bronze_spec, quarantine_spec, silver
 
 log = logging.getLogger(__name__)
@@ -85,14 +92,20 @@ def pending_units(settings: LakeSettings, source: str) -> list[LoadUnit]:
     return [u for u in parser_for(source).discover(settings.landing) if u.sha256 not in done]
 
 
-def ingest(settings: LakeSettings, sources: tuple[str, ...] | None = None) -> list[LoadReport]:
-    """Load every new unit of the given sources (all, in dependency order, by default)."""
+def ingest(
+    settings: LakeSettings,
+    sources: tuple[str, ...] | None = None,
+    where: Callable[[LoadUnit], bool] | None = None,
+) -> list[LoadReport]:
+    """Load every new unit of the given sources (all, in dependency order, by default);
+    ``where`` narrows the units (e.g. to one landing day)."""
     reports = []
     for source in SOURCE_ORDER:
         if sources is not None and source not in sources:
             continue
         for unit in pending_units(settings, source):
-            reports.append(load_unit(settings, unit))
+            if where is None or where(unit):
+                reports.append(load_unit(settings, unit))
     return reports
 
 
@@ -108,6 +121,10 @@ def load_unit(settings: LakeSettings, unit: LoadUnit) -> LoadReport:
     error = None
     try:
         result = parser.parse(unit, ctx)
+    except UnsupportedFileError as exc:
+        log.warning("%s: %s", unit.name, exc)
+        error = f"UnsupportedFileError: {exc}"
+        result = quarantine_whole_unit(unit, exc)
     except Exception as exc:  # a parser bug must not lose the file: quarantine it whole
         log.exception("parser for %s failed on %s", unit.source, unit.name)
         error = f"{type(exc).__name__}: {exc}"
@@ -184,8 +201,6 @@ def _raw_lines(path: Path) -> list[bytes]:
 
 def quarantine_whole_unit(unit: LoadUnit, exc: BaseException) -> ParseResult:
     """Every line of every file to quarantine: the fallback when a parser cannot read a unit."""
-    from lake.sources.base import UnsupportedFileError
-
     code = Reason.UNREADABLE_FILE if isinstance(exc, UnsupportedFileError) else Reason.PARSER_ERROR
     detail = (
         str(exc)

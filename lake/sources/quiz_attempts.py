@@ -150,7 +150,7 @@ def read_records(path: Path, name: str, q: QuarantineBuilder, fields: dict[str, 
     con = connect()
     try:
         if kind == "csv":
-            return _csv_records(path, name, q, fields, con)
+            return _csv_records(path, name, q, fields)
         return _jsonl_records(path, name, q, fields, con)
     except FileReadError as exc:
         raise UnsupportedFileError(f"{name}: {exc}") from exc
@@ -163,31 +163,25 @@ def _clean(expr: str) -> str:
     return f"nullif(trim({expr}), '')"
 
 
-def _csv_records(
-    path: Path,
-    name: str,
-    q: QuarantineBuilder,
-    fields: dict[str, Kind],
-    con: duckdb.DuckDBPyConnection,
-) -> Records:
+def _csv_records(path: Path, name: str, q: QuarantineBuilder, fields: dict[str, Kind]) -> Records:
     cr = read_csv(path, name, q)
     bronze = bronze_records(cr.table, name)
     # Header names are matched after trimming, so " class_id" still counts.
     by_name = {c.strip(): c for c in cr.table.column_names if c != "_line"}
-    src = pa.table({"_line": cr.table.column("_line"), "_raw": bronze.column("record")})
+    n = cr.table.num_rows
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {
+        "_line": cr.table.column("_line"),
+        "_raw": bronze.column("record"),
+        "_err_code": pa.nulls(n, pa.string()),
+        "_err_reason": pa.nulls(n, pa.string()),
+    }
     for f in fields:
-        col = (
-            cr.table.column(by_name[f])
-            if f in by_name
-            else pa.nulls(cr.table.num_rows, pa.string())
-        )
-        src = src.append_column(f, col)
-    cols = ", ".join(f"{_clean(_q(f))} AS {_q(f)}" for f in fields)
-    table = con.sql(
-        f"SELECT _line, _raw, NULL::VARCHAR AS _err_code, NULL::VARCHAR AS _err_reason, {cols} "
-        "FROM src"
-    ).to_arrow_table()
-    return Records(table, bronze, cr.rows_in, cr.quarantined)
+        if f in by_name:
+            trimmed = pc.utf8_trim_whitespace(cr.table.column(by_name[f]))
+            cols[f] = pc.if_else(pc.equal(trimmed, ""), None, trimmed)
+        else:
+            cols[f] = pa.nulls(n, pa.string())
+    return Records(pa.table(cols), bronze, cr.rows_in, cr.quarantined)
 
 
 def _jsonl_records(
@@ -275,12 +269,14 @@ def bad_id_sql(col: str) -> str:
     return f"(regexp_matches({col}, '[[:cntrl:]]') OR length({col}) > {MAX_ID_CHARS})"
 
 
-def case_sql(rules: list[tuple[str, Reason | str, str]]) -> tuple[str, str]:
-    """Two SQL CASE expressions (reason code, reason text) from ordered rules of (condition,
-    reason code or SQL expression giving one, SQL text); the first rule that holds wins."""
-    code = " ".join(f"WHEN {c} THEN {_code_sql(r)}" for c, r, _ in rules)
-    text = " ".join(f"WHEN {c} THEN {t}" for c, _, t in rules)
-    return f"CASE {code} END", f"CASE {text} END"
+def case_sql(rules: list[tuple[str, Reason | str, str]]) -> tuple[str, str, str]:
+    """SQL for ordered validation rules of (condition, reason code or an SQL expression giving
+    one, SQL reason text): the number of the first rule that holds (select it as ``_rule``),
+    then the code and the text from ``_rule``. Each condition is evaluated once per row."""
+    rule = " ".join(f"WHEN {c} THEN {i}" for i, (c, _, _) in enumerate(rules, start=1))
+    code = " ".join(f"WHEN {i} THEN {_code_sql(r)}" for i, (_, r, _) in enumerate(rules, start=1))
+    text = " ".join(f"WHEN {i} THEN {t}" for i, (_, _, t) in enumerate(rules, start=1))
+    return f"CASE {rule} END", f"CASE _rule {code} END", f"CASE _rule {text} END"
 
 
 def _code_sql(code: Reason | str) -> str:
@@ -387,9 +383,9 @@ def _validation_sql(now: dt.datetime) -> str:
         for c in ts
     ]
     rules.append(
-        ("known.known_class_id IS NULL", Reason.UNKNOWN_CLASS, "'unknown class_id: ' || r.class_id")
+        ("known.known_class_id IS NULL", Reason.UNKNOWN_CLASS, "'unknown class_id: ' || class_id")
     )
-    code, reason = case_sql(rules)
+    rule, code, reason = case_sql(rules)
     typed = ", ".join(
         [f"{e} AS {c}_ts" for c, e in ts.items()] + [f"{e} AS {c}_n" for c, e in num.items()]
     )
@@ -401,9 +397,11 @@ def _validation_sql(now: dt.datetime) -> str:
                  WHEN lower(is_correct) IN ('false', '0') THEN 'false'
                  ELSE 'bad' END AS correct
         FROM records
-    ), checked AS (
-        SELECT r.*, {code} AS code, {reason} AS reason
+    ), ruled AS (
+        SELECT r.*, {rule} AS _rule
         FROM typed r LEFT JOIN known ON known.known_class_id = r.class_id
+    ), checked AS (
+        SELECT * EXCLUDE (_rule), {code} AS code, {reason} AS reason FROM ruled
     ), ranked AS (
         SELECT *,
             CASE WHEN code IS NULL THEN row_number() OVER (
