@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from lake.quarantine import Reason
 from lake.sources.base import FileCount, LoadUnit, ParseContext, ParseResult, discover_files
 from lake.sources.content_text import strip_html
-from lake.sources.quiz_attempts import (
+from lake.sources.records import (
     FUTURE_TOLERANCE,
     Kind,
     add_quarantine,
