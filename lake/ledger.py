@@ -4,6 +4,7 @@ every file's rows are accounted for (rows in = rows kept + rows quarantined)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,24 +28,37 @@ def committed_units(settings: LakeSettings, source: str | None = None) -> set[st
     return set(t.filter(mask).column("unit_sha256").to_pylist())
 
 
-def _rows(
-    unit: LoadUnit, status: str, counts: dict[str, FileCount] | None, **extra: object
-) -> pa.Table:
-    names = [unit.member_name(f) for f in unit.files]
+def _physical(unit: LoadUnit, file: str) -> Path:
+    """The file of ``unit`` that a counted name belongs to (a zip member belongs to its zip)."""
+    for f in unit.files:
+        m = unit.member_name(f)
+        if file == m or file.startswith(m + "/"):
+            return f
+    raise KeyError(f"{file} is not a file of {unit.name}")
+
+
+def _rows(unit: LoadUnit, status: str, counts: list[FileCount] | None, **extra: object) -> pa.Table:
+    """Ledger rows: one per counted file when ``counts`` is given, else one per physical file."""
+    if counts is None:
+        names = [unit.member_name(f) for f in unit.files]
+        files = list(unit.files)
+    else:
+        names = [c.file for c in counts]
+        files = [_physical(unit, c.file) for c in counts]
     n = len(names)
-    counts = counts or {}
+    by_name = {c.file: c for c in counts or ()}
 
     def count(attr: str) -> list[int | None]:
-        return [getattr(counts[m], attr) if m in counts else None for m in names]
+        return [getattr(by_name[m], attr) if m in by_name else None for m in names]
 
     cols: dict[str, list[object]] = {
         "load_id": [unit.load_id] * n,
         "source": [unit.source] * n,
         "unit": [unit.name] * n,
         "file": names,
-        "file_sha256": [unit.file_shas[f] for f in unit.files],
+        "file_sha256": [unit.file_shas[f] for f in files],
         "unit_sha256": [unit.sha256] * n,
-        "file_bytes": [f.stat().st_size for f in unit.files],
+        "file_bytes": [f.stat().st_size for f in files],
         "rows_in": count("rows_in"),
         "rows_kept": count("rows_kept"),
         "rows_quarantined": count("rows_quarantined"),
@@ -67,10 +81,19 @@ def record_finish(
     status: str = COMMITTED,
     error: str | None = None,
 ) -> None:
-    """Close a unit's load with its per-file counts; ``committed`` makes re-loads no-ops."""
-    by_file = {c.file: c for c in counts}
-    rows = _rows(unit, status, by_file, finished_at=datetime.now(UTC), error=error)
+    """Close a unit's load with its per-file counts; ``committed`` makes re-loads no-ops.
+
+    When a container (a zip) is counted per member, its ``started`` placeholder row is removed,
+    so every ledger row of a committed load carries counts.
+    """
+    rows = _rows(unit, status, counts, finished_at=datetime.now(UTC), error=error)
     io.merge(settings, LOADS, rows, unit.load_id)
+    counted = {c.file for c in counts}
+    placeholders = [unit.member_name(f) for f in unit.files if unit.member_name(f) not in counted]
+    if placeholders:
+        names = ", ".join("'" + p.replace("'", "''") + "'" for p in placeholders)
+        load_id = unit.load_id.replace("'", "''")
+        io.delete_where(settings, LOADS, f"load_id = '{load_id}' AND file IN ({names})")
 
 
 def totals(settings: LakeSettings) -> dict[str, int]:

@@ -154,10 +154,17 @@ def load_unit(settings: LakeSettings, unit: LoadUnit) -> LoadReport:
 
 
 def _check_accounting(unit: LoadUnit, result: ParseResult) -> None:
-    expected = {unit.member_name(f) for f in unit.files}
-    seen = {c.file for c in result.files}
-    if seen != expected:
-        raise AccountingError(f"{unit.name}: counts for {sorted(seen)}, files {sorted(expected)}")
+    members = [unit.member_name(f) for f in unit.files]
+    covered = set()
+    for c in result.files:
+        owner = [m for m in members if c.file == m or c.file.startswith(m + "/")]
+        if not owner:
+            raise AccountingError(f"{unit.name}: counts for {c.file}, not a file of the unit")
+        covered.update(owner)
+    if covered != set(members) or len({c.file for c in result.files}) != len(result.files):
+        raise AccountingError(
+            f"{unit.name}: counts for {sorted(c.file for c in result.files)}, files {members}"
+        )
     for c in result.files:
         if not c.balanced:
             raise AccountingError(

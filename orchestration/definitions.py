@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest import defs as ingest_defs
+from orchestration.defs import ingest
 from orchestration.resources import LakeResource
 
 defs = dg.Definitions.merge(
-    ingest_defs,
+    ingest.defs,
     dg.Definitions(
         resources={"lake": LakeResource()},
         # One process per run: each step in its own process would re-import the stack (about

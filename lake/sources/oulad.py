@@ -87,7 +87,10 @@ ENTITY_ORDER: tuple[tuple[str, str], ...] = (
 )
 _PREFIXES = "|".join(p for p, _ in ENTITY_ORDER)
 _FILE_NAME = re.compile(rf"^({_PREFIXES})(?:[_.\-][^/]*)?\.csv(?:\.gz)?$", re.IGNORECASE)
-_PRESENTATION = r"^\d{4}[BJ]$"
+_PRESENTATION = r"^(19|20)\d{2}[BJ]$"
+# Day offsets further than this from a presentation's start are rejected: OULAD's lie within
+# about -400..+300, and a date thousands of years away would break readers of the tables.
+MAX_DAY_OFFSET = 10_000
 _START_MONTH = {"B": 2, "J": 10}
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -105,6 +108,30 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "date",
         "sum_click",
     ),
+}
+# Every column the OU distributes per file; others are kept in bronze but never reach silver.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    **REQUIRED,
+    "vle": (*REQUIRED["vle"], "week_from", "week_to"),
+    "assessments": (*REQUIRED["assessments"], "date", "weight"),
+    "student_info": (
+        *REQUIRED["student_info"],
+        "gender",
+        "region",
+        "highest_education",
+        "imd_band",
+        "age_band",
+        "num_of_prev_attempts",
+        "studied_credits",
+        "disability",
+        "final_result",
+    ),
+    "student_registration": (
+        *REQUIRED["student_registration"],
+        "date_registration",
+        "date_unregistration",
+    ),
+    "student_assessment": (*REQUIRED["student_assessment"], "date_submitted", "is_banked", "score"),
 }
 ASSESSMENT_TYPES = ("TMA", "CMA", "Exam")
 
@@ -162,12 +189,20 @@ def _not_number(col: str, allow: tuple[str, ...] = ()) -> Check:
     )
 
 
+def _day_out_of_range(col: str) -> Check:
+    return (
+        (_int(col) > MAX_DAY_OFFSET) | (_int(col) < -MAX_DAY_OFFSET),
+        Reason.INVALID_VALUE,
+        pl.format(f"{col} {{}} is more than {MAX_DAY_OFFSET} days from the start", pl.col(col)),
+    )
+
+
 def _bad_presentation() -> Check:
     return (
         ~pl.col("code_presentation").str.contains(_PRESENTATION),
         Reason.INVALID_VALUE,
         pl.format(
-            "code_presentation {} is not YYYYB or YYYYJ",
+            "code_presentation {} is not YYYYB or YYYYJ (years 1900-2099)",
             pl.col("code_presentation").str.slice(0, 80),
         ),
     )
@@ -309,10 +344,11 @@ def _new_students(ctx: ParseContext, ids: pl.Series) -> tuple[pl.DataFrame, dict
 
 # ---------------------------------------------------------------------------------------------
 # Per-entity mapping: validated rows -> silver tables.
-Mapper = Callable[[pl.DataFrame, ParseContext, str, QuarantineBuilder], tuple[int, dict]]
+Mapped = tuple[int, dict[str, pa.Table]]  # rows rejected, silver table -> rows
+Mapper = Callable[[pl.DataFrame, ParseContext, str, QuarantineBuilder], Mapped]
 
 
-def _courses(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
+def _courses(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder) -> Mapped:
     v = _validate(
         df,
         [
@@ -322,9 +358,10 @@ def _courses(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilde
             _missing("module_presentation_length"),
             _not_int("module_presentation_length"),
             (
-                _int("module_presentation_length") < 0,
+                (_int("module_presentation_length") < 0)
+                | (_int("module_presentation_length") > MAX_DAY_OFFSET),
                 Reason.INVALID_VALUE,
-                pl.lit("module_presentation_length is negative"),
+                pl.lit(f"module_presentation_length is not within 0..{MAX_DAY_OFFSET}"),
             ),
         ],
         name,
@@ -354,8 +391,7 @@ def _courses(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilde
     }
 
 
-def _vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    df = _with_optional(df, ("week_from", "week_to"))
+def _vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder) -> Mapped:
     v = _validate(
         df,
         [
@@ -383,8 +419,7 @@ def _vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
     return v.rejected, {"content_items": _arrow(items, "content_items")}
 
 
-def _assessments(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    df = _with_optional(df, ("date", "weight"))
+def _assessments(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder) -> Mapped:
     v = _validate(
         df,
         [
@@ -395,6 +430,7 @@ def _assessments(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBu
             _bad_presentation(),
             _not_in("assessment_type", ASSESSMENT_TYPES),
             _not_int("date"),
+            _day_out_of_range("date"),
             _not_number("weight"),
             _known_class(ctx),
         ],
@@ -415,21 +451,7 @@ def _assessments(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBu
     return v.rejected, {"assessments": _arrow(rows, "assessments")}
 
 
-def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    df = _with_optional(
-        df,
-        (
-            "gender",
-            "region",
-            "highest_education",
-            "imd_band",
-            "age_band",
-            "num_of_prev_attempts",
-            "studied_credits",
-            "disability",
-            "final_result",
-        ),
-    )
+def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder) -> Mapped:
     v = _validate(
         df,
         [
@@ -450,6 +472,7 @@ def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineB
     k = v.kept
     ids, out = _new_students(ctx, k["_student"])
     k = k.join(ids, on="_student", how="left")
+    new_ids = out["students"].column("student_id").to_pylist()
     students = k.select(
         "student_id",
         pl.lit(SOURCE).alias("source"),
@@ -459,15 +482,9 @@ def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineB
         "imd_band",
         "age_band",
         (pl.col("disability") == "Y").alias("has_disability"),
-    )
-    # Students first seen here also get first_seen_at (merged: the later row wins per key).
-    students = (
-        pl.concat(
-            [students, pl.from_arrow(out["students"]).select("student_id", "first_seen_at")],
-            how="diagonal_relaxed",
-        )
-        if out["students"].num_rows
-        else students
+        pl.when(pl.col("student_id").is_in(new_ids))
+        .then(pl.lit(ctx.now, pl.Datetime("us", "UTC")))
+        .alias("first_seen_at"),
     )
     enrollments = k.select(
         _class_id().alias("class_id"),
@@ -479,6 +496,7 @@ def _student_info(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineB
     )
     return v.rejected, {
         "student_identity": out["student_identity"],
+        # A student in several presentations: one row, the last non-null value of each column.
         "students": _arrow(_coalesce_students(students), "students"),
         "enrollments": _arrow(enrollments, "enrollments"),
     }
@@ -492,8 +510,9 @@ def _coalesce_students(students: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _student_registration(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    df = _with_optional(df, ("date_registration", "date_unregistration"))
+def _student_registration(
+    df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder
+) -> Mapped:
     v = _validate(
         df,
         [
@@ -503,7 +522,9 @@ def _student_registration(df: pl.DataFrame, ctx: ParseContext, name: str, q: Qua
             _not_int("id_student"),
             _bad_presentation(),
             _not_int("date_registration"),
+            _day_out_of_range("date_registration"),
             _not_int("date_unregistration"),
+            _day_out_of_range("date_unregistration"),
             _known_class(ctx),
         ],
         name,
@@ -526,8 +547,9 @@ def _student_registration(df: pl.DataFrame, ctx: ParseContext, name: str, q: Qua
     return v.rejected, {**out, "enrollments": _arrow(enrollments, "enrollments")}
 
 
-def _student_assessment(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
-    df = _with_optional(df, ("date_submitted", "is_banked", "score"))
+def _student_assessment(
+    df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder
+) -> Mapped:
     assessments = pl.from_arrow(
         io.read(ctx.settings, silver("assessments"), columns=["assessment_id", "class_id"])
     )
@@ -549,6 +571,7 @@ def _student_assessment(df: pl.DataFrame, ctx: ParseContext, name: str, q: Quara
             _missing("id_student"),
             _not_int("id_student"),
             _not_int("date_submitted"),
+            _day_out_of_range("date_submitted"),
             _not_in("is_banked", ("0", "1")),
             _not_number("score", allow=("?",)),
             (
@@ -576,7 +599,7 @@ def _student_assessment(df: pl.DataFrame, ctx: ParseContext, name: str, q: Quara
     return v.rejected, {**out, "assessment_results": _arrow(results, "assessment_results")}
 
 
-def _student_vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder):
+def _student_vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder) -> Mapped:
     v = _validate(
         df,
         [
@@ -588,6 +611,7 @@ def _student_vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBu
             _not_int("id_site"),
             _missing("date"),
             _not_int("date"),
+            _day_out_of_range("date"),
             _missing("sum_click"),
             _not_int("sum_click"),
             (_int("sum_click") < 0, Reason.INVALID_VALUE, pl.lit("sum_click is negative")),
@@ -628,7 +652,7 @@ def _event_ids(keys: pl.DataFrame) -> pl.DataFrame:
     con = duckdb.connect()
     try:
         con.register("k", keys.to_arrow())
-        out = con.execute(
+        out = con.sql(
             """
             SELECT _line, 'oulad_' || md5(concat_ws('|', class_id, _student, _site,
                 CAST(_day AS VARCHAR), CAST(_occ AS VARCHAR))) AS event_id
@@ -653,24 +677,20 @@ MAPPERS: dict[str, Mapper] = {
 }
 
 
-def _prepare(table: pa.Table, records: pa.Array) -> pl.DataFrame:
-    """Strings trimmed (blank -> null), ids normalised to canonical integers, raw kept."""
-    df = pl.from_arrow(table)
+def _prepare(table: pa.Table, records: pa.Array, entity: str) -> pl.DataFrame:
+    """The entity's known columns (missing optional ones as nulls), strings trimmed (blank ->
+    null), ids normalised to canonical integers, the raw record kept."""
+    # Only declared columns: an unexpected header such as "student_id" must not reach silver.
+    cols = [c for c in COLUMNS[entity] if c in table.column_names]
+    df = pl.from_arrow(table.select([*cols, "_line"]))
     assert isinstance(df, pl.DataFrame)
-    data_cols = [c for c in df.columns if c != "_line"]
     df = df.with_columns(
-        [
-            pl.col(c).str.strip_chars().replace("", None).alias(c)
-            for c in data_cols
-            if df.schema[c] == pl.String
-        ]
+        [pl.col(c).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in cols]
     )
+    df = _with_optional(df, COLUMNS[entity])
     canon = {"id_student": "_student", "id_site": "_site", "id_assessment": "_assessment"}
     df = df.with_columns(
-        [
-            (_int(src).cast(pl.String) if src in df.columns else pl.lit(None, pl.String)).alias(dst)
-            for src, dst in canon.items()
-        ]
+        [_int(src).cast(pl.String).alias(dst) for src, dst in canon.items() if src in df.columns]
     )
     return df.with_columns(pl.Series("_raw", records, dtype=pl.String))
 
@@ -732,7 +752,7 @@ class OuladParser:
             return count
         bronze = bronze_records(csv.table, name)
         result.bronze[entity] = bronze
-        df = _prepare(csv.table, bronze.column("record").combine_chunks())
+        df = _prepare(csv.table, bronze.column("record").combine_chunks(), entity)
         rejected, tables = MAPPERS[entity](df, ctx, name, q)
         for table, rows in tables.items():
             if rows.num_rows:
