@@ -7,7 +7,7 @@ Dagster executor may run several loads at once and they share the quarantine and
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,9 @@ from deltalake.exceptions import TableNotFoundError
 
 from lake.settings import LakeSettings
 from lake.tables import LOAD_ID, LOADED_AT, MergePolicy, TableSpec
+
+# Commits between checkpoints; without them every open replays the whole JSON log.
+CHECKPOINT_EVERY = 50
 
 
 class SchemaMismatchError(ValueError):
@@ -43,6 +46,21 @@ def _open(settings: LakeSettings, spec: TableSpec) -> DeltaTable | None:
         return DeltaTable(str(table_path(settings, spec)))
     except TableNotFoundError:
         return None
+
+
+def open_existing(settings: LakeSettings, spec: TableSpec) -> DeltaTable | None:
+    """The Delta table for ``spec``, or None when it was never written."""
+    return _open(settings, spec)
+
+
+def conform_to(schema: pa.Schema, data: pa.Table) -> pa.Table:
+    """``data`` with exactly ``schema``'s columns (missing ones as nulls), cast to its types."""
+    n = data.num_rows
+    cols = [
+        data.column(f.name).cast(f.type) if f.name in data.column_names else pa.nulls(n, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
 def open_table(settings: LakeSettings, spec: TableSpec) -> DeltaTable:
@@ -100,56 +118,64 @@ def table_lock(settings: LakeSettings, spec: TableSpec) -> Iterator[None]:
 def conform(spec: TableSpec, data: pa.Table, load_id: str | None = None) -> pa.Table:
     """Cast ``data`` to the table's schema: declared order, missing columns as nulls.
 
-    Silver tables get the load metadata columns filled in from ``load_id``.
+    Silver rows without their own ``_load_id`` get ``load_id``, and all get ``_loaded_at`` now.
     """
     extra = set(data.column_names) - set(spec.schema.names)
     if extra:
         raise SchemaMismatchError(f"{spec.name}: undeclared columns {sorted(extra)}")
-    n = data.num_rows
-    cols = []
-    now = datetime.now(UTC)
-    for field in spec.schema:
-        if field.name in data.column_names:
-            col = data.column(field.name)
-            cols.append(col if col.type == field.type else col.cast(field.type))
-        elif field.name == LOAD_ID and load_id is not None:
-            cols.append(pa.array([load_id] * n, pa.string()))
-        elif field.name == LOADED_AT and load_id is not None:
-            cols.append(pa.array([now] * n, field.type))
-        else:
-            cols.append(pa.nulls(n, field.type))
-    return pa.Table.from_arrays(cols, schema=spec.schema)
+    if load_id is not None and LOAD_ID in spec.schema.names:
+        n = data.num_rows
+        if LOAD_ID not in data.column_names:
+            data = data.append_column(LOAD_ID, pa.array([load_id] * n, pa.string()))
+        if LOADED_AT not in data.column_names:
+            now = datetime.now(UTC)
+            data = data.append_column(
+                LOADED_AT, pa.array([now] * n, spec.schema.field(LOADED_AT).type)
+            )
+    return conform_to(spec.schema, data)
 
 
-def replace_load(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str) -> int:
-    """Write the rows of one load into an append-only table, replacing any earlier attempt of the
-    same load (one atomic commit), so a retried load never duplicates rows."""
+def replace_load(
+    settings: LakeSettings,
+    spec: TableSpec,
+    data: pa.Table,
+    load_ids: Sequence[str],
+    retry: bool = False,
+) -> int:
+    """Write the rows of one or more loads into an append-only table.
+
+    A first attempt appends. A retry (``retry=True``: the ledger saw these loads start before)
+    replaces every row of ``load_ids`` in one atomic commit, so a load that was killed midway is
+    never duplicated, even when its rows now differ or are gone.
+    """
     id_col = "_load_id" if "_load_id" in spec.schema.names else "load_id"
     data = conform(spec, data)
+    if data.num_rows == 0 and not retry:
+        return 0
     dt = open_table(settings, spec)
+    predicate = f"{id_col} IN ({', '.join(sql_literal(i) for i in load_ids)})"
     with table_lock(settings, spec):
         dt.update_incremental()
-        has_previous = _has_rows(dt, id_col, load_id)
-        if data.num_rows == 0 and not has_previous:
-            return 0
-        write_deltalake(
-            dt,
-            data,
-            mode="overwrite" if has_previous else "append",
-            predicate=f"{id_col} = '{_sql_str(load_id)}'" if has_previous else None,
-        )
+        if retry and data.num_rows == 0:
+            dt.delete(predicate)
+        elif retry:
+            write_deltalake(dt, data, mode="overwrite", predicate=predicate)
+        else:
+            write_deltalake(dt, data, mode="append")
+        _after_write(dt)
     return data.num_rows
 
 
-def _has_rows(dt: DeltaTable, column: str, value: str) -> bool:
-    import pyarrow.dataset as ds
-
-    dataset = dt.to_pyarrow_dataset()
-    return dataset.count_rows(filter=ds.field(column) == value) > 0
+def sql_literal(value: str) -> str:
+    """A SQL string literal (single quotes doubled) for Delta predicates."""
+    return "'" + value.replace("'", "''") + "'"
 
 
-def _sql_str(value: str) -> str:
-    return value.replace("'", "''")
+def _after_write(dt: DeltaTable) -> None:
+    """Keep log replay cheap: a checkpoint every CHECKPOINT_EVERY commits."""
+    dt.update_incremental()
+    if dt.version() % CHECKPOINT_EVERY == 0:
+        dt.create_checkpoint()
 
 
 def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str) -> dict[str, Any]:
@@ -187,7 +213,9 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
                     conditions.append(f"(s.{c} IS NOT NULL AND (t.{c} IS NULL OR s.{c} <> t.{c}))")
             changed = " OR ".join(conditions)
             merger = merger.when_matched_update(updates=updates, predicate=changed or None)
-        return merger.when_not_matched_insert_all().execute()
+        metrics = merger.when_not_matched_insert_all().execute()
+        _after_write(dt)
+        return metrics
 
 
 def dedupe_on_key(data: pa.Table, key: tuple[str, ...]) -> pa.Table:
@@ -209,11 +237,11 @@ def overwrite_partition(
 ) -> None:
     """Atomically replace the rows matching ``predicate`` (e.g. one date partition)."""
     data = conform(spec, data, load_id)
-    open_table(settings, spec)
+    dt = open_table(settings, spec)
     with table_lock(settings, spec):
-        write_deltalake(
-            str(table_path(settings, spec)), data, mode="overwrite", predicate=predicate
-        )
+        dt.update_incremental()
+        write_deltalake(dt, data, mode="overwrite", predicate=predicate)
+        _after_write(dt)
 
 
 def delete_where(settings: LakeSettings, spec: TableSpec, predicate: str) -> int:
@@ -223,7 +251,9 @@ def delete_where(settings: LakeSettings, spec: TableSpec, predicate: str) -> int
         return 0
     with table_lock(settings, spec):
         dt.update_incremental()
-        return int(dt.delete(predicate).get("num_deleted_rows", 0))
+        deleted = int(dt.delete(predicate).get("num_deleted_rows", 0))
+        _after_write(dt)
+        return deleted
 
 
 def row_count(settings: LakeSettings, spec: TableSpec) -> int:

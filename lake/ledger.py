@@ -69,31 +69,41 @@ def _rows(unit: LoadUnit, status: str, counts: list[FileCount] | None, **extra: 
     return pa.table({k: pa.array(v, LOADS.schema.field(k).type) for k, v in cols.items()})
 
 
-def record_start(settings: LakeSettings, unit: LoadUnit, started_at: datetime) -> None:
-    """Mark a unit's load as started (a retry after a crash starts the same load id again)."""
-    io.merge(settings, LOADS, _rows(unit, STARTED, None, started_at=started_at), unit.load_id)
+def started_load_ids(settings: LakeSettings, load_ids: list[str]) -> set[str]:
+    """Those of ``load_ids`` the ledger saw start before: their loads are being retried."""
+    t = io.read(settings, LOADS, columns=["load_id"])
+    return set(t.filter(pc.is_in(t.column("load_id"), pa.array(load_ids))).column(0).to_pylist())
+
+
+def record_start(settings: LakeSettings, units: list[LoadUnit], started_at: datetime) -> None:
+    """Mark units' loads as started (a retry after a crash starts the same load ids again)."""
+    rows = pa.concat_tables([_rows(u, STARTED, None, started_at=started_at) for u in units])
+    io.merge(settings, LOADS, rows, units[0].load_id)
 
 
 def record_finish(
     settings: LakeSettings,
-    unit: LoadUnit,
-    counts: list[FileCount],
+    finished: list[tuple[LoadUnit, list[FileCount], str | None]],
     status: str = COMMITTED,
-    error: str | None = None,
 ) -> None:
-    """Close a unit's load with its per-file counts; ``committed`` makes re-loads no-ops.
-
-    When a container (a zip) is counted per member, its ``started`` placeholder row is removed,
-    so every ledger row of a committed load carries counts.
-    """
-    rows = _rows(unit, status, counts, finished_at=datetime.now(UTC), error=error)
-    io.merge(settings, LOADS, rows, unit.load_id)
-    counted = {c.file for c in counts}
-    placeholders = [unit.member_name(f) for f in unit.files if unit.member_name(f) not in counted]
-    if placeholders:
-        names = ", ".join("'" + p.replace("'", "''") + "'" for p in placeholders)
-        load_id = unit.load_id.replace("'", "''")
-        io.delete_where(settings, LOADS, f"load_id = '{load_id}' AND file IN ({names})")
+    """Close loads with their per-file counts (and error, if the parser failed); ``committed``
+    makes re-loads no-ops. When a container (a zip) is counted per member, its ``started``
+    placeholder row is removed, so every ledger row of a committed load carries counts."""
+    now = datetime.now(UTC)
+    rows = pa.concat_tables(
+        [_rows(u, status, counts, finished_at=now, error=err) for u, counts, err in finished]
+    )
+    io.merge(settings, LOADS, rows, finished[0][0].load_id)
+    stale = []
+    for unit, counts, _ in finished:
+        counted = {c.file for c in counts}
+        stale += [
+            f"(load_id = {io.sql_literal(unit.load_id)} AND file = {io.sql_literal(m)})"
+            for m in (unit.member_name(f) for f in unit.files)
+            if m not in counted
+        ]
+    if stale:
+        io.delete_where(settings, LOADS, " OR ".join(stale))
 
 
 def totals(settings: LakeSettings) -> dict[str, int]:

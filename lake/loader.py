@@ -17,12 +17,14 @@ import logging
 import time
 import traceback
 import zlib
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lake import io, ledger
 from lake.quarantine import QuarantineBuilder, Reason
@@ -35,7 +37,15 @@ from lake.sources.base import (
     SourceParser,
     UnsupportedFileError,
 )
-from lake.tables import SILVER, SOURCES, bronze_spec, quarantine_spec, silver
+from lake.tables import (
+    BRONZE_TABLES,
+    LOAD_ID,
+    SILVER,
+    SOURCES,
+    bronze_spec,
+    quarantine_spec,
+    silver,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +62,12 @@ SOURCE_ORDER: tuple[str, ...] = (
 assert set(SOURCE_ORDER) == set(SOURCES)
 
 _SILVER_ORDER = [t.table for t in SILVER]
+
+# Event sources: their files are independent of each other (what one needs from another is
+# seen through the parse context), so many are loaded in one batch.
+BATCHED_SOURCES = frozenset({"xapi", "caliper", "quiz_attempts", "forum"})
+MAX_BATCH_BYTES = 256 * 1024 * 1024
+MAX_BATCH_UNITS = 400
 
 
 class AccountingError(RuntimeError):
@@ -103,54 +119,119 @@ def ingest(
     for source in SOURCE_ORDER:
         if sources is not None and source not in sources:
             continue
-        for unit in pending_units(settings, source):
-            if where is None or where(unit):
-                reports.append(load_unit(settings, unit))
+        units = [u for u in pending_units(settings, source) if where is None or where(u)]
+        for batch in batches(source, units):
+            reports += load_batch(settings, batch)
     return reports
+
+
+def batches(source: str, units: list[LoadUnit]) -> list[list[LoadUnit]]:
+    """Group the units of an event source into batches written together (one commit per table
+    per batch instead of per file); other sources load one unit at a time, in order."""
+    if source not in BATCHED_SOURCES:
+        return [[u] for u in units]
+    out: list[list[LoadUnit]] = []
+    size = 0
+    for u in units:
+        unit_bytes = sum(f.stat().st_size for f in u.files)
+        if not out or size + unit_bytes > MAX_BATCH_BYTES or len(out[-1]) >= MAX_BATCH_UNITS:
+            out.append([])
+            size = 0
+        out[-1].append(u)
+        size += unit_bytes
+    return out
 
 
 def load_unit(settings: LakeSettings, unit: LoadUnit) -> LoadReport:
     """Load one unit end to end; a unit already committed is reported as skipped."""
-    started = time.perf_counter()
     if unit.sha256 in ledger.committed_units(settings, unit.source):
         return LoadReport(unit.source, unit.name, unit.load_id, "skipped")
-    parser = parser_for(unit.source)
+    return load_batch(settings, [unit])[0]
+
+
+def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport]:
+    """Load units of one source together: each is parsed on its own (its own load id, ledger
+    rows and accounting), and their rows are written with one commit per table."""
+    started = time.perf_counter()
+    source = units[0].source
+    parser = parser_for(source)
     now = datetime.now(UTC)
-    ledger.record_start(settings, unit, now)
-    ctx = ParseContext(settings=settings, load_id=unit.load_id, now=now)
-    error = None
+    ids = [u.load_id for u in units]
+    retry = bool(ledger.started_load_ids(settings, ids))
+    ledger.record_start(settings, units, now)
+    ctx = ParseContext(settings=settings, load_id=ids[0], now=now)
+
+    parsed: list[tuple[LoadUnit, ParseResult, str | None]] = []
+    for unit in units:
+        ctx.load_id = unit.load_id
+        result, error = _parse(parser, unit, ctx)
+        _check_accounting(unit, result)
+        ctx.add_pending(result.silver)
+        parsed.append((unit, result, error))
+
+    bronze: dict[str, list[pa.Table]] = defaultdict(list)
+    quarantine: list[pa.Table] = []
+    silver_rows: dict[str, list[pa.Table]] = defaultdict(list)
+    for unit, result, _ in parsed:
+        for entity, rows in result.bronze.items():
+            bronze[entity].append(_stamp_bronze(rows, unit, now))
+        quarantine.append(_stamp_quarantine(result.quarantine.to_table(), unit, now))
+        for table, rows in result.silver.items():
+            if LOAD_ID not in rows.column_names:
+                rows = rows.append_column(LOAD_ID, pa.array([unit.load_id] * rows.num_rows))
+            silver_rows[table].append(rows)
+    for entity in BRONZE_TABLES[source]:
+        if entity in bronze or retry:
+            rows = pa.concat_tables(bronze[entity]) if entity in bronze else pa.table({})
+            io.replace_load(settings, bronze_spec(source, entity), rows, ids, retry)
+    io.replace_load(settings, quarantine_spec(source), pa.concat_tables(quarantine), ids, retry)
+
+    inserted: dict[str, int] = {}
+    updated: dict[str, int] = {}
+    combined = {
+        t: pa.concat_tables(rows, promote_options="default") for t, rows in silver_rows.items()
+    }
+    new_voids = combined.get("statement_voids")
+    _mark_voided(settings, combined)
+    for table in sorted(combined, key=_SILVER_ORDER.index):
+        metrics = io.merge(settings, silver(table), combined[table], ids[-1])
+        inserted[table] = int(metrics.get("num_target_rows_inserted", 0))
+        updated[table] = int(metrics.get("num_target_rows_updated", 0))
+    if new_voids is not None and new_voids.num_rows:
+        apply_voids(settings, new_voids.column("voided_statement_id"))
+
+    ledger.record_finish(settings, [(u, r.files, e) for u, r, e in parsed])
+    reports = []
+    for unit, result, error in parsed:
+        reports.append(
+            LoadReport(
+                source,
+                unit.name,
+                unit.load_id,
+                ledger.COMMITTED,
+                rows_in=sum(c.rows_in for c in result.files),
+                rows_kept=sum(c.rows_kept for c in result.files),
+                rows_quarantined=sum(c.rows_quarantined for c in result.files),
+                error=error,
+            )
+        )
+    # Silver writes are per batch: the batch's last report carries its metrics and time.
+    reports[-1].silver_inserted, reports[-1].silver_updated = inserted, updated
+    reports[-1].seconds = round(time.perf_counter() - started, 3)
+    return reports
+
+
+def _parse(
+    parser: SourceParser, unit: LoadUnit, ctx: ParseContext
+) -> tuple[ParseResult, str | None]:
     try:
-        result = parser.parse(unit, ctx)
+        return parser.parse(unit, ctx), None
     except UnsupportedFileError as exc:
         log.warning("%s: %s", unit.name, exc)
-        error = f"UnsupportedFileError: {exc}"
-        result = quarantine_whole_unit(unit, exc)
+        return quarantine_whole_unit(unit, exc), f"UnsupportedFileError: {exc}"
     except Exception as exc:  # a parser bug must not lose the file: quarantine it whole
         log.exception("parser for %s failed on %s", unit.source, unit.name)
-        error = f"{type(exc).__name__}: {exc}"
-        result = quarantine_whole_unit(unit, exc)
-    _check_accounting(unit, result)
-
-    _write_bronze(settings, unit, result, now)
-    q = result.quarantine.to_table()
-    q_rows = _stamp_quarantine(q, unit, now)
-    io.replace_load(settings, quarantine_spec(unit.source), q_rows, unit.load_id)
-
-    report = LoadReport(unit.source, unit.name, unit.load_id, ledger.COMMITTED, error=error)
-    for table in sorted(result.silver, key=_SILVER_ORDER.index):
-        data = result.silver[table]
-        metrics = io.merge(settings, silver(table), data, unit.load_id)
-        report.silver_inserted[table] = int(metrics.get("num_target_rows_inserted", 0))
-        report.silver_updated[table] = int(metrics.get("num_target_rows_updated", 0))
-    if {"statement_voids", "learning_events", "item_responses"} & set(result.silver):
-        apply_voids(settings)
-
-    ledger.record_finish(settings, unit, result.files, ledger.COMMITTED, error)
-    report.rows_in = sum(c.rows_in for c in result.files)
-    report.rows_kept = sum(c.rows_kept for c in result.files)
-    report.rows_quarantined = sum(c.rows_quarantined for c in result.files)
-    report.seconds = round(time.perf_counter() - started, 3)
-    return report
+        return quarantine_whole_unit(unit, exc), f"{type(exc).__name__}: {exc}"
 
 
 def _check_accounting(unit: LoadUnit, result: ParseResult) -> None:
@@ -178,17 +259,11 @@ def _check_accounting(unit: LoadUnit, result: ParseResult) -> None:
         )
 
 
-def _write_bronze(
-    settings: LakeSettings, unit: LoadUnit, result: ParseResult, now: datetime
-) -> None:
-    for entity, rows in result.bronze.items():
-        n = rows.num_rows
-        stamped = rows.append_column("_load_id", pa.array([unit.load_id] * n, pa.string()))
-        stamped = stamped.append_column(
-            "_ingested_at", pa.array([now] * n, pa.timestamp("us", tz="UTC"))
-        )
-        stamped = stamped.append_column("_ingest_date", pa.array([now.date()] * n, pa.date32()))
-        io.replace_load(settings, bronze_spec(unit.source, entity), stamped, unit.load_id)
+def _stamp_bronze(rows: pa.Table, unit: LoadUnit, now: datetime) -> pa.Table:
+    n = rows.num_rows
+    rows = rows.append_column("_load_id", pa.array([unit.load_id] * n, pa.string()))
+    rows = rows.append_column("_ingested_at", pa.array([now] * n, pa.timestamp("us", tz="UTC")))
+    return rows.append_column("_ingest_date", pa.array([now.date()] * n, pa.date32()))
 
 
 def _stamp_quarantine(q: pa.Table, unit: LoadUnit, now: datetime) -> pa.Table:
@@ -224,16 +299,51 @@ def quarantine_whole_unit(unit: LoadUnit, exc: BaseException) -> ParseResult:
     return result
 
 
-def apply_voids(settings: LakeSettings) -> None:
-    """Mark events and responses whose xAPI statement was voided (in either arrival order)."""
-    voids = io.read(settings, silver("statement_voids"), columns=["voided_statement_id"])
-    if voids.num_rows == 0:
+_VOIDABLE = ("learning_events", "item_responses")
+
+
+def _mark_voided(settings: LakeSettings, combined: dict[str, pa.Table]) -> None:
+    """Mark incoming events and responses whose statement was voided already (by an earlier
+    load or by this batch), so a voiding statement may arrive before its target."""
+    if not any(t in combined for t in _VOIDABLE):
         return
-    for table in ("learning_events", "item_responses"):
-        spec = silver(table)
-        if not io.exists(settings, spec):
+    known = io.read(settings, silver("statement_voids"), columns=["voided_statement_id"])
+    voided = [known.column(0)]
+    if "statement_voids" in combined:
+        voided.append(combined["statement_voids"].column("voided_statement_id"))
+    ids = pa.chunked_array([c for col in voided for c in col.chunks], pa.string())
+    if len(ids) == 0:
+        return
+    for table in _VOIDABLE:
+        rows = combined.get(table)
+        if rows is None or "statement_id" not in rows.column_names:
             continue
-        dt = io.open_table(settings, spec)
+        hit = pc.fill_null(
+            pc.is_in(rows.column("statement_id"), value_set=ids.combine_chunks()), False
+        )
+        if not pc.any(hit).as_py():
+            continue
+        current = (
+            rows.column("is_voided")
+            if "is_voided" in rows.column_names
+            else pa.nulls(rows.num_rows, pa.bool_())
+        )
+        flag = pc.or_(hit, pc.fill_null(current, False))
+        if "is_voided" in rows.column_names:
+            rows = rows.set_column(rows.column_names.index("is_voided"), "is_voided", flag)
+        else:
+            rows = rows.append_column("is_voided", flag)
+        combined[table] = rows
+
+
+def apply_voids(settings: LakeSettings, voided_ids: pa.ChunkedArray | pa.Array) -> None:
+    """Mark stored events and responses whose xAPI statements were just voided."""
+    voids = pa.table({"voided_statement_id": pa.array(voided_ids.to_pylist(), pa.string())})
+    for table in _VOIDABLE:
+        spec = silver(table)
+        dt = io.open_existing(settings, spec)
+        if dt is None:
+            continue
         with io.table_lock(settings, spec):
             dt.update_incremental()
             (

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lake import io
 from lake.privacy.pseudonym import student_pseudonyms
@@ -128,28 +129,71 @@ class ParseResult:
 
 @dataclass
 class ParseContext:
-    """Read-only view of the lake a parser may consult (rosters, identities) while parsing."""
+    """Read-only view of the lake a parser may consult (rosters, identities) while parsing.
+
+    One context serves a batch of units of one source: silver rows that earlier units of the
+    batch produced (not yet written) are visible through ``silver_rows``, ``known_ids`` and
+    ``identity_map`` exactly as if they were already in the lake.
+    """
 
     settings: LakeSettings
     load_id: str
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _cache: dict[str, object] = field(default_factory=dict)
+    _pending: dict[str, list[pa.Table]] = field(default_factory=dict)
+
+    def add_pending(self, silver_rows: dict[str, pa.Table]) -> None:
+        """Make a parsed unit's silver rows visible to the units parsed after it."""
+        for table, rows in silver_rows.items():
+            if rows.num_rows:
+                self._pending.setdefault(table, []).append(rows)
+                for key in list(self._cache):
+                    if key.split(".", 1)[0] == table or (
+                        key == "identity" and table == "student_identity"
+                    ):
+                        del self._cache[key]
+
+    def silver_rows(
+        self,
+        table: str,
+        columns: list[str],
+        where: pc.Expression | None = None,
+        partitions: list[tuple[str, str, object]] | None = None,
+    ) -> pa.Table:
+        """Rows of a silver table (stored, then pending in this batch), ``columns`` only.
+
+        ``partitions`` prunes stored files by partition value (delta-rs filter tuples such as
+        ``("answered_date", "in", ["2026-09-01"])``); ``where`` filters rows in memory (dataset
+        pushdown is avoided: delta-rs exposes strings as string_view, which pyarrow cannot
+        compare with the files' string statistics).
+        """
+        spec = silver(table)
+        schema = pa.schema([spec.schema.field(c) for c in columns])
+        parts = []
+        dt = io.open_existing(self.settings, spec)
+        if dt is not None:
+            parts.append(
+                io.conform_to(schema, dt.to_pyarrow_table(columns=columns, partitions=partitions))
+            )
+        for rows in self._pending.get(table, []):
+            present = [c for c in columns if c in rows.column_names]
+            parts.append(io.conform_to(schema, rows.select(present)))
+        out = pa.concat_tables(parts) if parts else schema.empty_table()
+        return out.filter(where) if where is not None else out
 
     def known_ids(self, table: str, column: str) -> set[str]:
-        """Distinct non-null values of ``column`` in a silver table (cached for this load)."""
+        """Distinct non-null values of ``column`` in a silver table (cached for the batch)."""
         key = f"{table}.{column}"
         if key not in self._cache:
-            col = io.read(self.settings, silver(table), columns=[column]).column(column)
+            col = self.silver_rows(table, [column]).column(column)
             self._cache[key] = {v for v in col.to_pylist() if v is not None}
         return self._cache[key]  # type: ignore[return-value]
 
     def identity_map(self) -> dict[tuple[str, str], str]:
         """(identifier_type, identifier) -> student_id for every known student identifier."""
         if "identity" not in self._cache:
-            t = io.read(
-                self.settings,
-                silver("student_identity"),
-                columns=["identifier_type", "identifier", "student_id"],
+            t = self.silver_rows(
+                "student_identity", ["identifier_type", "identifier", "student_id"]
             )
             self._cache["identity"] = dict(
                 zip(

@@ -52,7 +52,6 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from lake import io
 from lake.quarantine import QuarantineBuilder, Reason
 from lake.sources.base import (
     FileCount,
@@ -550,12 +549,8 @@ def _student_registration(
 def _student_assessment(
     df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder
 ) -> Mapped:
-    assessments = pl.from_arrow(
-        io.read(ctx.settings, silver("assessments"), columns=["assessment_id", "class_id"])
-    )
-    classes = pl.from_arrow(
-        io.read(ctx.settings, silver("classes"), columns=["class_id", "start_date"])
-    )
+    assessments = pl.from_arrow(ctx.silver_rows("assessments", ["assessment_id", "class_id"]))
+    classes = pl.from_arrow(ctx.silver_rows("classes", ["class_id", "start_date"]))
     assert isinstance(assessments, pl.DataFrame) and isinstance(classes, pl.DataFrame)
     lookup = assessments.join(classes, on="class_id", how="left").unique(
         "assessment_id", keep="last"

@@ -28,8 +28,8 @@ from typing import ClassVar
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
-from lake import io
 from lake.quarantine import Reason
 from lake.sources.base import (
     FileCount,
@@ -52,7 +52,6 @@ from lake.sources.records import (
     read_records,
     timestamp_sql,
 )
-from lake.tables import silver
 
 SOURCE = "quiz_attempts"
 
@@ -327,37 +326,32 @@ def _combine_with_silver(
 ) -> pa.Table:
     """Fold responses of the same attempts already in silver (from other files) into the
     attempt rows: idempotent, since this file's keys always come from this file."""
-    spec = silver("item_responses")
     out_cols = [
         "attempt_id", "student_id", "class_id", "quiz_id", "attempt_number",
         "started_at", "submitted_at", "score", "max_score",
     ]  # fmt: skip
-    if not io.exists(ctx.settings, spec) or attempts.num_rows == 0:
+    if attempts.num_rows == 0:
         return attempts.select(out_cols)
     lo = pc.min(attempts.column("first_date")).as_py() - dt.timedelta(days=1)
     hi = pc.max(attempts.column("last_date")).as_py() + dt.timedelta(days=1)
     days = [(lo + dt.timedelta(days=i)).isoformat() for i in range((hi - lo).days + 1)]
-    table = io.open_table(ctx.settings, spec)
-    dataset = table.to_pyarrow_dataset(partitions=[("answered_date", "in", days)])
-    import pyarrow.dataset as ds
-
-    stored = dataset.to_table(
-        columns=["attempt_id", "item_id", "answered_at", "score"],
-        filter=ds.field("attempt_id").isin(attempts.column("attempt_id")),
+    ids = attempts.column("attempt_id")
+    stored = ctx.silver_rows(
+        "item_responses",
+        ["attempt_id", "item_id", "answered_at", "score"],
+        where=ds.field("attempt_id").isin(ids),
+        partitions=[("answered_date", "in", days)],
     )
     if stored.num_rows == 0:
         return attempts.select(out_cols)
-    items = io.read(ctx.settings, silver("items"), columns=["item_id", "max_score"])
+    items = ctx.silver_rows("items", ["item_id", "max_score"])
     con.register("stored", stored)
     con.register("items", items)
     con.register("attempts", attempts)
-    previous = io.read(
-        ctx.settings,
-        silver("quiz_attempts"),
-        columns=["attempt_id", "started_at", "submitted_at", "attempt_number"],
-    )
-    previous = previous.filter(
-        pc.is_in(previous.column("attempt_id"), attempts.column("attempt_id"))
+    previous = ctx.silver_rows(
+        "quiz_attempts",
+        ["attempt_id", "started_at", "submitted_at", "attempt_number"],
+        where=ds.field("attempt_id").isin(ids),
     )
     con.register("previous", previous)
     return con.sql(

@@ -77,11 +77,14 @@ def test_replace_load_twice_leaves_one_copy_of_the_load(settings: LakeSettings) 
             }
         )
 
-    io.replace_load(settings, spec, rows("L1", 3), "L1")
-    io.replace_load(settings, spec, rows("L2", 2), "L2")
-    io.replace_load(settings, spec, rows("L1", 3), "L1")
+    io.replace_load(settings, spec, rows("L1", 3), ["L1"])
+    io.replace_load(settings, spec, rows("L2", 2), ["L2"])
+    io.replace_load(settings, spec, rows("L1", 3), ["L1"], retry=True)
     ids = io.read(settings, spec).column("_load_id").to_pylist()
     assert sorted(ids) == ["L1", "L1", "L1", "L2", "L2"]
+    # A retry whose load now yields nothing removes what the killed attempt wrote.
+    io.replace_load(settings, spec, rows("L1", 0), ["L1"], retry=True)
+    assert io.read(settings, spec).column("_load_id").to_pylist() == ["L2", "L2"]
 
 
 def test_read_of_missing_table_is_empty_with_schema(settings: LakeSettings) -> None:

@@ -74,7 +74,9 @@ _TEMPLATE = (
     '"object":{{"objectType":"Activity","id":"' + HOME + '/content/{content}",'
     '"definition":{{"type":"{otype}","name":{{"en-US":"Item {content}"}}}}}},'
     '"timestamp":"2026-0{month}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}.{ms:03d}Z",'
-    '"context":{{"registration":"{reg}","contextActivities":{{"parent":[{{"id":"' + HOME + '/classes/'
+    '"context":{{"registration":"{reg}","contextActivities":{{"parent":[{{"id":"'
+    + HOME
+    + "/classes/"
     'class-{cls}","definition":{{"type":"' + COURSE_TYPE + '"}}}}{quiz}]}},'
     '"platform":"LearnSmart LMS","language":"en-US"}},'
     '"result":{result},"version":"1.0.3"}}\n'

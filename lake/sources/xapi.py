@@ -1,0 +1,1277 @@
+"""xAPI 1.0.3 statements: JSON lines (``.jsonl``, ``.ndjson``), or a ``.json`` file holding a
+JSON array of statements, an LRS result ``{"statements": [...], "more": ...}`` or one statement.
+Any of them may be gzip-compressed.
+
+One record is one statement; its line is the physical line (JSON lines) or the 1-based position in
+the array (``.json``). Validation, mapping and every join run in DuckDB over the whole file at
+once; Python only touches rejected records and each distinct actor (identity resolution).
+
+Rules (reason codes from ``lake.quarantine.Reason``):
+
+* not JSON -> ``malformed_json``; actor, verb, object, verb.id, object.id (Activities and
+  StatementRefs), account.homePage/name missing -> ``missing_field``;
+* an Agent (or identified Group) needs exactly one inverse functional identifier (``mbox``
+  ``mailto:`` IRI, ``mbox_sha1sum`` 40 hex, ``openid`` IRI, ``account`` {homePage IRL, name});
+  verb.id and Activity ids are IRIs, ``id``/``context.registration``/StatementRef ids UUIDs;
+  ``object.objectType`` one of the five the spec names; ``version`` 1.0.x; ``result.score``
+  ``scaled`` in [-1, 1], ``min < max``, ``min <= raw <= max``; ``result.duration`` an ISO 8601
+  duration; success/completion booleans; contextActivities keys parent/grouping/category/other
+  holding Activities with an ``id``; a ``voided`` verb needs a StatementRef object ->
+  ``spec_violation``;
+* ``timestamp``/``stored`` not ISO 8601 with a zone offset (``-00:00`` is forbidden by the spec)
+  -> ``invalid_timestamp``; a timestamp more than 5 minutes after the load -> ``future_timestamp``;
+* context activities that look like a course or class none of which is a known
+  ``classes.class_id`` -> ``unknown_class``; a statement id seen earlier in the file ->
+  ``duplicate_record``.
+
+Mapping: the class is the first known class among the context activities (parent, then grouping,
+then category; each as its full IRI, then its URL-decoded last path segment), else the object
+itself when it is a known class. ``content_id`` is the object IRI's last path segment when that is
+a known ``content_items.content_id``, else the full IRI. Actors not in the roster are kept as new
+students (``student_identity`` + ``students`` rows); a Group actor has no student. Statements
+without ``id`` get a name-based UUID (version 5, SHA-1 of a fixed namespace and the minified
+statement), so re-loading the same file gives the same ``event_id``. ``extensions`` is
+``{"context": <context.extensions>, "result": <result.extensions>}`` as JSON text. Durations
+count a year as 365 days and a month as 30. A voiding statement becomes a ``statement_voids`` row
+(not an event); the loader marks its target in either arrival order. ``answered`` statements with
+a result also become ``item_responses`` when they carry an attempt (context extension
+``https://w3id.org/learnsmart/extensions/attempt-id``, else ``context.registration``), and each
+such attempt a ``quiz_attempts`` row recomputed over all its stored and new responses.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lake.quarantine import QuarantineBuilder, Reason
+from lake.sources.base import (
+    FileCount,
+    LoadUnit,
+    ParseContext,
+    ParseResult,
+    UnsupportedFileError,
+    discover_files,
+)
+from lake.sources.common import FileReadError, bronze_lines, read_bytes
+from lake.sources.xapi_lines import read_lines_fast
+
+SOURCE = "xapi"
+# Namespace of the name-based event ids of statements that arrive without an id.
+STATEMENT_NAMESPACE = uuid.UUID("6f0c6a55-3f3e-5b8e-9d57-8f4b0f2c3a11")
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+ANSWERED_VERB = "http://adlnet.gov/expapi/verbs/answered"
+ATTEMPT_EXTENSION = "https://w3id.org/learnsmart/extensions/attempt-id"
+VIDEO_TIME = "https://w3id.org/xapi/video/extensions/time"
+VIDEO_TIME_FROM = "https://w3id.org/xapi/video/extensions/time-from"
+VIDEO_TIME_TO = "https://w3id.org/xapi/video/extensions/time-to"
+FUTURE_TOLERANCE_S = 300
+# Activity types (last segment, lowercased) that name a course offering or class.
+CLASS_ACTIVITY_TYPES = (
+    "course",
+    "class",
+    "course-section",
+    "coursesection",
+    "course-offering",
+    "courseoffering",
+    "section",
+)
+LINE_SUFFIXES = (".jsonl", ".ndjson")
+DOCUMENT_SUFFIXES = (".json",)
+
+_IRI = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$"
+_UUID = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+_MBOX = r"^mailto:[^@\s]+@[^@\s]+$"
+_SHA1 = r"^[0-9A-Fa-f]{40}$"
+_TS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)$"
+_TS_ZONE = r"([Zz]|[+-]\d{2}(:?\d{2})?)$"
+_NUM = r"(\d+(?:\.\d+)?)"
+_DURATION = (
+    rf"^P(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?"
+    rf"(?:T(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
+)
+_NUMERIC = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')"
+
+# (column, JSON path) read with json_extract_string: one JSON parse per record for all of them.
+_VALUES: tuple[tuple[str, str], ...] = (
+    ("id", "$.id"),
+    ("actor_type", "$.actor.objectType"),
+    ("mbox", "$.actor.mbox"),
+    ("sha1", "$.actor.mbox_sha1sum"),
+    ("openid", "$.actor.openid"),
+    ("home", "$.actor.account.homePage"),
+    ("acct", "$.actor.account.name"),
+    ("verb_id", "$.verb.id"),
+    ("obj_type", "$.object.objectType"),
+    ("obj_id", "$.object.id"),
+    ("def_type", "$.object.definition.type"),
+    ("ts", "$.timestamp"),
+    ("stored", "$.stored"),
+    ("scaled", "$.result.score.scaled"),
+    ("raw_score", "$.result.score.raw"),
+    ("min_score", "$.result.score.min"),
+    ("max_score", "$.result.score.max"),
+    ("success", "$.result.success"),
+    ("completion", "$.result.completion"),
+    ("response", "$.result.response"),
+    ("duration", "$.result.duration"),
+    ("registration", "$.context.registration"),
+    ("version", "$.version"),
+    ("attempt_ext", f'$.context.extensions."{ATTEMPT_EXTENSION}"'),
+    ("vt", f'$.result.extensions."{VIDEO_TIME}"'),
+    ("vtf", f'$.result.extensions."{VIDEO_TIME_FROM}"'),
+    ("vtt", f'$.result.extensions."{VIDEO_TIME_TO}"'),
+)
+# (column, JSON path) read with json_type: the JSON type of each part (NULL when absent).
+_TYPES: tuple[tuple[str, str], ...] = (
+    ("t_root", "$"),
+    ("t_id", "$.id"),
+    ("t_actor", "$.actor"),
+    ("t_mbox", "$.actor.mbox"),
+    ("t_sha1", "$.actor.mbox_sha1sum"),
+    ("t_openid", "$.actor.openid"),
+    ("t_account", "$.actor.account"),
+    ("t_home", "$.actor.account.homePage"),
+    ("t_acct", "$.actor.account.name"),
+    ("t_member", "$.actor.member"),
+    ("t_verb", "$.verb"),
+    ("t_verb_id", "$.verb.id"),
+    ("t_object", "$.object"),
+    ("t_obj_type", "$.object.objectType"),
+    ("t_obj_id", "$.object.id"),
+    ("t_sub_actor", "$.object.actor"),
+    ("t_sub_verb", "$.object.verb"),
+    ("t_sub_object", "$.object.object"),
+    ("t_ts", "$.timestamp"),
+    ("t_stored", "$.stored"),
+    ("t_version", "$.version"),
+    ("t_result", "$.result"),
+    ("t_score", "$.result.score"),
+    ("t_scaled", "$.result.score.scaled"),
+    ("t_raw", "$.result.score.raw"),
+    ("t_min", "$.result.score.min"),
+    ("t_max", "$.result.score.max"),
+    ("t_success", "$.result.success"),
+    ("t_completion", "$.result.completion"),
+    ("t_response", "$.result.response"),
+    ("t_duration", "$.result.duration"),
+    ("t_rext", "$.result.extensions"),
+    ("t_context", "$.context"),
+    ("t_registration", "$.context.registration"),
+    ("t_ca", "$.context.contextActivities"),
+    ("t_cext", "$.context.extensions"),
+)
+_RAW: tuple[tuple[str, str], ...] = (
+    ("ca", "$.context.contextActivities"),
+    ("cext", "$.context.extensions"),
+    ("rext", "$.result.extensions"),
+)
+
+
+# Tier 1: one typed parse per record (json_transform), from which the columns the rules read are
+# derived. json_transform turns a wrong-typed container into a struct of NULLs, so an optional
+# container with none of the keys read here is "uncertain" and goes to tier 2; only the keys the
+# mapping needs are read, since serialising unused sub-objects costs more than the parse.
+_J = "JSON"
+# Leaves whose JSON type a rule checks and that a wrong type could pass as text (a string
+# "true" for a boolean, "0.5" for a number, 5 for a string) are read as JSON tokens; other leaves
+# as text, where any non-string value fails the leaf's own pattern (IRI, UUID, date-time, ...).
+_V = "VARCHAR"
+_SCHEMA: dict[str, Any] = {
+    "id": _V,
+    "version": _J,
+    "timestamp": _V,
+    "stored": _V,
+    "actor": {
+        "objectType": _V,
+        "mbox": _V,
+        "mbox_sha1sum": _J,
+        "openid": _V,
+        "account": {"homePage": _V, "name": _J},
+        "member": _J,
+        "name": _J,
+    },
+    "verb": {"id": _V},
+    "object": {
+        "objectType": _V,
+        "id": _V,
+        "definition": {"type": _V},
+        "actor": _J,
+        "verb": _J,
+        "object": _J,
+        "name": _J,
+        "mbox": _J,
+        "account": _J,
+    },
+    "result": {
+        "score": {"scaled": _J, "raw": _J, "min": _J, "max": _J},
+        "success": _J,
+        "completion": _J,
+        "response": _J,
+        "duration": _V,
+        "extensions": _J,
+    },
+    "context": {
+        "registration": _V,
+        "contextActivities": _J,
+        "extensions": _J,
+    },
+}
+# Containers whose wrong type must not pass for "absent": a non-NULL struct with only NULLs.
+_UNCERTAIN = ("result", "result.score", "context", "object.definition")
+_CONTAINERS = {
+    "$": "s",
+    **{
+        f"$.{c}": f"s.{c}"
+        for c in ("actor", "actor.account", "verb", "object", "result", "result.score", "context")
+    },
+}
+
+
+def _token(path: str) -> str:
+    """SQL: the JSON token of a tier-1 path (``$.a.b`` -> ``s.a.b``), NULL when absent."""
+    if '"' in path:  # extension keys: read from the extensions object's token
+        base, key = path.split('."', 1)
+        return f"json_extract({_token(base)}, {_q('$.' + chr(34) + key)})"
+    return "s" + "".join(f'."{k}"' for k in path[2:].split(".")) if path != "$" else "s"
+
+
+def _leaf_kind(path: str) -> str:
+    """Tier-1 type of a path's leaf: JSON (a token) or VARCHAR (text)."""
+    if '"' in path:
+        return _J
+    node: Any = _SCHEMA
+    for k in path[2:].split("."):
+        node = node[k]
+    return node if isinstance(node, str) else _J
+
+
+def _tier1_columns() -> str:
+    """SQL select list: every value and type column the rules use, from tier-1 tokens."""
+    cols = []
+    for name, path in _VALUES:
+        if _leaf_kind(path) == _V:
+            cols.append(f"{_token(path)} AS {name}")
+        else:
+            cols.append(f"js({_token(path)}) AS {name}")
+    for name, path in _TYPES:
+        if path in _CONTAINERS:
+            cols.append(f"CASE WHEN {_CONTAINERS[path]} IS NOT NULL THEN 'OBJECT' END AS {name}")
+        elif _leaf_kind(path) == _V:
+            cols.append(f"CASE WHEN {_token(path)} IS NOT NULL THEN 'VARCHAR' END AS {name}")
+        else:
+            cols.append(f"jt({_token(path)}) AS {name}")
+    for name, path in _RAW:
+        cols.append(f"{_token(path)}::VARCHAR AS {name}")
+    checks = []
+    for c in _UNCERTAIN:
+        struct = f"s.{c}"
+        fields = _SCHEMA
+        for k in c.split("."):
+            fields = fields[k]
+        leaves = " AND ".join(f'{struct}."{k}" IS NULL' for k in fields)
+        checks.append(f"({struct} IS NOT NULL AND {leaves})")
+    cols.append(f"({' OR '.join(checks)}) AS uncertain")
+    return ",\n                ".join(cols)
+
+
+_MACROS = r"""
+CREATE OR REPLACE TEMP MACRO jt(x) AS CASE WHEN x IS NULL THEN NULL ELSE CASE left(x::VARCHAR, 1)
+    WHEN '"' THEN 'VARCHAR' WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY'
+    WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN' WHEN 'n' THEN 'NULL'
+    ELSE 'DOUBLE' END END;
+CREATE OR REPLACE TEMP MACRO js(x) AS CASE
+    WHEN x IS NULL OR x::VARCHAR = 'null' THEN NULL
+    WHEN left(x::VARCHAR, 1) <> '"' THEN x::VARCHAR
+    WHEN contains(x::VARCHAR, '\') THEN json_extract_string(x, '$')
+    ELSE (x::VARCHAR)[2:-2] END;
+"""
+
+
+def _q(s: str) -> str:
+    """SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _paths(items: tuple[tuple[str, str], ...]) -> str:
+    return "[" + ", ".join(_q(p) for _, p in items) + "]"
+
+
+def _is_uuid(expr: str) -> str:
+    """SQL: ``expr`` is a UUID in its 8-4-4-4-12 hex form (DuckDB's parser, length-pinned)."""
+    return f"(length({expr}) = 36 AND TRY_CAST({expr} AS UUID) IS NOT NULL)"
+
+
+def _present(t: str) -> str:
+    return f"({t} IS NOT NULL AND {t} <> 'NULL')"
+
+
+def _ts_checks(value: str, type_col: str, label: str) -> list[tuple[str, str, str]]:
+    """Checks of one optional timestamp field: (condition, reason code, reason SQL)."""
+    return [
+        (
+            f"{_present(type_col)} AND ({type_col} <> 'VARCHAR' "
+            f"OR NOT regexp_full_match({value}, {_q(_TS)}))",
+            Reason.INVALID_TIMESTAMP,
+            f"'{label} is not an ISO 8601 date-time with a zone offset: ' || left({value}, 60)",
+        ),
+        (
+            f"{_present(type_col)} AND {value} LIKE '%-00:00'",
+            Reason.INVALID_TIMESTAMP,
+            f"'{label} uses the offset -00:00, which xAPI forbids'",
+        ),
+        (
+            f"{_present(type_col)} AND {value}_parsed IS NULL",
+            Reason.INVALID_TIMESTAMP,
+            f"'{label} is not a valid date-time: ' || left({value}, 60)",
+        ),
+    ]
+
+
+def _checks(now_sql: str) -> list[tuple[str, str, str]]:
+    """Per-statement validation rules in order: (condition, reason code, reason SQL)."""
+    iri = _q(_IRI)
+    has_mbox, has_sha1 = _present("t_mbox"), _present("t_sha1")
+    has_openid, has_account = _present("t_openid"), _present("t_account")
+    n_ifi = f"({has_mbox}::INT + {has_sha1}::INT + {has_openid}::INT + {has_account}::INT)"
+    activity = "(t_obj_type IS NULL OR obj_type = 'Activity')"
+    rules: list[tuple[str, str, str]] = [
+        ("t_root <> 'OBJECT'", Reason.SPEC_VIOLATION, "'a statement must be a JSON object'"),
+        (f"NOT {_present('t_actor')}", Reason.MISSING_FIELD, "'actor is required'"),
+        (f"NOT {_present('t_verb')}", Reason.MISSING_FIELD, "'verb is required'"),
+        (f"NOT {_present('t_object')}", Reason.MISSING_FIELD, "'object is required'"),
+        ("t_actor <> 'OBJECT'", Reason.SPEC_VIOLATION, "'actor must be an object'"),
+        (
+            "t_actor_type_bad",
+            Reason.SPEC_VIOLATION,
+            "'actor.objectType must be Agent or Group'",
+        ),
+        (
+            f"actor_type = 'Group' AND {n_ifi} = 0 AND (t_member IS NULL OR t_member <> 'ARRAY')",
+            Reason.SPEC_VIOLATION,
+            "'an anonymous Group needs a member array'",
+        ),
+        (
+            f"{n_ifi} > 1 OR ((actor_type IS NULL OR actor_type = 'Agent') AND {n_ifi} = 0)",
+            Reason.SPEC_VIOLATION,
+            f"'an Agent or identified Group needs exactly one inverse functional identifier, "
+            f"found ' || {n_ifi}",
+        ),
+        (
+            f"{has_mbox} AND (t_mbox <> 'VARCHAR' OR NOT regexp_full_match(mbox, {_q(_MBOX)}))",
+            Reason.SPEC_VIOLATION,
+            "'actor.mbox must be a mailto: IRI'",
+        ),
+        (
+            f"{has_sha1} AND (t_sha1 <> 'VARCHAR' OR NOT regexp_full_match(sha1, {_q(_SHA1)}))",
+            Reason.SPEC_VIOLATION,
+            "'actor.mbox_sha1sum must be 40 hex digits'",
+        ),
+        (
+            f"{has_openid} AND (t_openid <> 'VARCHAR' OR NOT regexp_full_match(openid, {iri}))",
+            Reason.SPEC_VIOLATION,
+            "'actor.openid must be a URI'",
+        ),
+        (
+            f"{has_account} AND t_account <> 'OBJECT'",
+            Reason.SPEC_VIOLATION,
+            "'actor.account must be an object'",
+        ),
+        (
+            f"{has_account} AND (NOT {_present('t_home')} OR NOT {_present('t_acct')})",
+            Reason.MISSING_FIELD,
+            "'actor.account needs homePage and name'",
+        ),
+        (
+            f"{has_account} AND (t_home <> 'VARCHAR' OR NOT regexp_full_match(home, {iri}) "
+            "OR t_acct <> 'VARCHAR')",
+            Reason.SPEC_VIOLATION,
+            "'actor.account.homePage must be an IRL and name a string'",
+        ),
+        ("t_verb <> 'OBJECT'", Reason.SPEC_VIOLATION, "'verb must be an object'"),
+        (f"NOT {_present('t_verb_id')}", Reason.MISSING_FIELD, "'verb.id is required'"),
+        (
+            f"t_verb_id <> 'VARCHAR' OR NOT regexp_full_match(verb_id, {iri})",
+            Reason.SPEC_VIOLATION,
+            "'verb.id must be an IRI: ' || left(verb_id, 80)",
+        ),
+        ("t_object <> 'OBJECT'", Reason.SPEC_VIOLATION, "'object must be an object'"),
+        (
+            f"{_present('t_obj_type')} AND (t_obj_type <> 'VARCHAR' OR obj_type NOT IN "
+            "('Activity', 'Agent', 'Group', 'SubStatement', 'StatementRef'))",
+            Reason.SPEC_VIOLATION,
+            "'object.objectType ' || left(obj_type, 40) || ' is not an xAPI object type'",
+        ),
+        (
+            f"({activity} OR obj_type = 'StatementRef') AND NOT {_present('t_obj_id')}",
+            Reason.MISSING_FIELD,
+            "'object.id is required'",
+        ),
+        (
+            f"{activity} AND (t_obj_id <> 'VARCHAR' OR NOT regexp_full_match(obj_id, {iri}))",
+            Reason.SPEC_VIOLATION,
+            "'object.id of an Activity must be an IRI: ' || left(obj_id, 80)",
+        ),
+        (
+            f"obj_type = 'StatementRef' AND (t_obj_id <> 'VARCHAR' OR NOT {_is_uuid('obj_id')})",
+            Reason.SPEC_VIOLATION,
+            "'object.id of a StatementRef must be a UUID'",
+        ),
+        (
+            "obj_type = 'SubStatement' AND (t_sub_actor IS NULL OR t_sub_verb IS NULL "
+            "OR t_sub_object IS NULL)",
+            Reason.SPEC_VIOLATION,
+            "'a SubStatement needs actor, verb and object'",
+        ),
+        (
+            f"{_present('t_id')} AND (t_id <> 'VARCHAR' OR NOT {_is_uuid('id')})",
+            Reason.SPEC_VIOLATION,
+            "'id must be a UUID: ' || left(id, 60)",
+        ),
+        (
+            f"{_present('t_version')} AND (t_version <> 'VARCHAR' "
+            "OR NOT regexp_full_match(version, '^1\\.0(\\.\\d+)?$'))",
+            Reason.SPEC_VIOLATION,
+            "'version must be 1.0.x'",
+        ),
+        (
+            f"verb_id = {_q(VOIDED_VERB)} AND obj_type IS DISTINCT FROM 'StatementRef'",
+            Reason.SPEC_VIOLATION,
+            "'a voiding statement must have a StatementRef object'",
+        ),
+        *_ts_checks("ts", "t_ts", "timestamp"),
+        (
+            f"{_present('t_ts')} AND ts_parsed > {now_sql} + INTERVAL {FUTURE_TOLERANCE_S} SECOND",
+            Reason.FUTURE_TIMESTAMP,
+            "'timestamp ' || ts || ' is in the future of the load'",
+        ),
+        *_ts_checks("stored", "t_stored", "stored"),
+        (
+            f"{_present('t_result')} AND t_result <> 'OBJECT'",
+            Reason.SPEC_VIOLATION,
+            "'result must be an object'",
+        ),
+        (
+            f"{_present('t_score')} AND t_score <> 'OBJECT'",
+            Reason.SPEC_VIOLATION,
+            "'result.score must be an object'",
+        ),
+        (
+            f"({_present('t_scaled')} AND t_scaled NOT IN {_NUMERIC}) "
+            f"OR ({_present('t_raw')} AND t_raw NOT IN {_NUMERIC}) "
+            f"OR ({_present('t_min')} AND t_min NOT IN {_NUMERIC}) "
+            f"OR ({_present('t_max')} AND t_max NOT IN {_NUMERIC})",
+            Reason.SPEC_VIOLATION,
+            "'result.score values must be numbers'",
+        ),
+        (
+            "TRY_CAST(scaled AS DOUBLE) NOT BETWEEN -1 AND 1",
+            Reason.SPEC_VIOLATION,
+            "'result.score.scaled ' || scaled || ' is outside [-1, 1]'",
+        ),
+        (
+            "TRY_CAST(min_score AS DOUBLE) >= TRY_CAST(max_score AS DOUBLE) "
+            "OR TRY_CAST(raw_score AS DOUBLE) < TRY_CAST(min_score AS DOUBLE) "
+            "OR TRY_CAST(raw_score AS DOUBLE) > TRY_CAST(max_score AS DOUBLE)",
+            Reason.SPEC_VIOLATION,
+            "'result.score needs min < max and min <= raw <= max'",
+        ),
+        (
+            f"({_present('t_success')} AND t_success <> 'BOOLEAN') "
+            f"OR ({_present('t_completion')} AND t_completion <> 'BOOLEAN')",
+            Reason.SPEC_VIOLATION,
+            "'result.success and result.completion must be booleans'",
+        ),
+        (
+            f"{_present('t_response')} AND t_response <> 'VARCHAR'",
+            Reason.SPEC_VIOLATION,
+            "'result.response must be a string'",
+        ),
+        (
+            f"{_present('t_duration')} AND (t_duration <> 'VARCHAR' OR duration IN ('P', 'PT') "
+            f"OR duration LIKE '%T' OR NOT regexp_full_match(duration, {_q(_DURATION)}))",
+            Reason.SPEC_VIOLATION,
+            "'result.duration is not an ISO 8601 duration: ' || left(duration, 40)",
+        ),
+        (
+            f"{_present('t_rext')} AND t_rext <> 'OBJECT'",
+            Reason.SPEC_VIOLATION,
+            "'result.extensions must be an object'",
+        ),
+        (
+            f"{_present('t_context')} AND t_context <> 'OBJECT'",
+            Reason.SPEC_VIOLATION,
+            "'context must be an object'",
+        ),
+        (
+            f"{_present('t_registration')} AND (t_registration <> 'VARCHAR' "
+            f"OR NOT {_is_uuid('registration')})",
+            Reason.SPEC_VIOLATION,
+            "'context.registration must be a UUID'",
+        ),
+        (
+            f"{_present('t_ca')} AND t_ca <> 'OBJECT'",
+            Reason.SPEC_VIOLATION,
+            "'context.contextActivities must be an object'",
+        ),
+        (
+            f"{_present('t_cext')} AND t_cext <> 'OBJECT'",
+            Reason.SPEC_VIOLATION,
+            "'context.extensions must be an object'",
+        ),
+    ]
+    return rules
+
+
+def _rule_index(rules: list[tuple[str, str, str]]) -> str:
+    """SQL: the 1-based index of the first rule a record breaks, NULL when it breaks none."""
+    whens = " ".join(
+        f"WHEN coalesce({cond}, false) THEN {i}" for i, (cond, _, _) in enumerate(rules, 1)
+    )
+    return f"CASE {whens} END"
+
+
+def _precise_reasons(con: duckdb.DuckDBPyConnection, rules: list[tuple[str, str, str]]) -> None:
+    """Tier 2: exact JSON types (json_type per path) for the suspect records of ``st``; table
+    ``precise`` gets (_line, code, reason), NULL code for a record that is fine after all."""
+    values = ", ".join(f"v[{i + 1}] AS {c}" for i, (c, _) in enumerate(_VALUES))
+    types = ", ".join(f"t[{i + 1}] AS {c}" for i, (c, _) in enumerate(_TYPES))
+    raws = ", ".join(f"r[{i + 1}] AS {c}" for i, (c, _) in enumerate(_RAW))
+    codes = "[" + ", ".join(_q(str(code)) for _, code, _ in rules) + "]"
+    reasons = " ".join(f"WHEN {i} THEN {msg}" for i, (_, _, msg) in enumerate(rules, 1))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE precise AS
+        WITH valid AS (
+            SELECT _line, text, json_valid(text) AS ok FROM src
+            WHERE _line IN (SELECT _line FROM st WHERE suspect)
+        ), parsed AS (
+            SELECT _line, ok,
+                CASE WHEN ok THEN json_extract_string(text, {_paths(_VALUES)}) END AS v,
+                CASE WHEN ok THEN json_type(text, {_paths(_TYPES)}) END AS t,
+                CASE WHEN ok THEN json_extract(text, {_paths(_RAW)}) END AS r
+            FROM valid
+        ), cols AS (
+            SELECT _line, ok, {values}, {types}, {raws},
+                actor_type IS NOT NULL AND actor_type NOT IN ('Agent', 'Group')
+                    AS t_actor_type_bad, TRY_CAST(ts AS TIMESTAMPTZ) AS ts_parsed,
+                TRY_CAST(stored AS TIMESTAMPTZ) AS stored_parsed
+            FROM parsed
+        ), idx AS (
+            SELECT *, CASE WHEN ok THEN {_rule_index(rules)} END AS rule FROM cols
+        )
+        SELECT _line,
+            CASE WHEN NOT ok THEN {_q(Reason.MALFORMED_JSON)} ELSE {codes}[rule] END AS code,
+            CASE rule {reasons} END AS reason
+        FROM idx
+        """
+    )
+
+
+def _last_segment(expr: str) -> str:
+    """SQL: the URL-decoded last path segment of an IRI (query and fragment dropped)."""
+    seg = f"regexp_extract(regexp_replace({expr}, '[?#].*$', ''), '([^/]*)/*$', 1)"
+    return f"coalesce(try(url_decode({seg})), {seg})"
+
+
+def _name_segment(expr: str) -> str:
+    """SQL: the last segment of a verb or type IRI, after '/' or '#'."""
+    return f"regexp_extract({expr}, '([^/#]*)[/#]*$', 1)"
+
+
+def _sha1_sql(text: str) -> str:
+    """SQL: hex SHA-1 of STATEMENT_NAMESPACE's bytes followed by the minified JSON ``text``."""
+    return f"sha1(unhex({_q(STATEMENT_NAMESPACE.hex)}) || encode(json({text})))"
+
+
+def _uuid_from_sha1(h: str) -> str:
+    """SQL: the version-5 UUID laid out from a hex SHA-1 (RFC 4122 section 4.3)."""
+    return (
+        f"substr({h}, 1, 8) || '-' || substr({h}, 9, 4) || '-5' || substr({h}, 14, 3) || '-' "
+        f"|| substr('89ab89ab89ab89ab', strpos('0123456789abcdef', substr({h}, 17, 1)), 1) "
+        f"|| substr({h}, 18, 3) || '-' || substr({h}, 21, 12)"
+    )
+
+
+def statement_uuid5(statement_text: str) -> str:
+    """Python twin of the SQL id of a statement without ``id`` (for tests and tools)."""
+    minified = json.dumps(json.loads(statement_text), separators=(",", ":"), ensure_ascii=False)
+    return str(uuid.uuid5(STATEMENT_NAMESPACE, minified))
+
+
+_DURATION_PARTS = ("y", "mo", "w", "d", "h", "mi", "s")
+_DURATION_SECONDS = (365 * 86400, 30 * 86400, 7 * 86400, 86400, 3600, 60, 1)
+
+
+def _duration_parts_sql(expr: str) -> str:
+    """SQL: the struct of an ISO 8601 duration's components (empty strings when absent)."""
+    names = ", ".join(_q(p) for p in _DURATION_PARTS)
+    return f"regexp_extract({expr}, {_q(_DURATION)}, [{names}])"
+
+
+def _duration_seconds_sql(struct: str) -> str:
+    """SQL: seconds of a duration struct from ``_duration_parts_sql`` (NULL without one)."""
+    return (
+        f"CASE WHEN {struct} IS NOT NULL THEN "
+        + " + ".join(
+            f"coalesce(TRY_CAST(NULLIF({struct}.{p}, '') AS DOUBLE), 0) * {s}"
+            for p, s in zip(_DURATION_PARTS, _DURATION_SECONDS, strict=True)
+        )
+        + " END"
+    )
+
+
+@dataclass
+class _Records:
+    """Records of one file: ``table`` (``_line``, ``text``) plus what reading rejected."""
+
+    table: pa.Table
+    rows_in: int
+    quarantined: int
+
+
+class XapiParser:
+    """xAPI statements from ``landing/xapi/`` into learning_events and friends."""
+
+    source: ClassVar[str] = SOURCE
+
+    def discover(self, landing: Path) -> list[LoadUnit]:
+        """One unit per file under ``landing/xapi/``."""
+        return discover_files(landing, SOURCE)
+
+    def parse(self, unit: LoadUnit, ctx: ParseContext) -> ParseResult:
+        """Parse every file of the unit; bad statements go to quarantine, never raise."""
+        result = ParseResult()
+        silver_parts: dict[str, list[pa.Table]] = {}
+        bronze_parts: list[pa.Table] = []
+        for path in unit.files:
+            name = unit.member_name(path)
+            records = read_records(path, name, result.quarantine)
+            bronze_parts.append(bronze_lines(records.table, name))
+            out = transform(records.table, name, ctx, result.quarantine)
+            for table, rows in out.silver.items():
+                silver_parts.setdefault(table, []).append(rows)
+            result.files.append(
+                FileCount(
+                    name,
+                    records.rows_in,
+                    records.rows_in - records.quarantined - out.rejected,
+                    records.quarantined + out.rejected,
+                )
+            )
+        result.bronze["statements"] = pa.concat_tables(bronze_parts)
+        for table, parts in silver_parts.items():
+            result.silver[table] = pa.concat_tables(parts, promote_options="permissive")
+        if "item_responses" in result.silver:
+            responses = result.silver["item_responses"]
+            result.silver["quiz_attempts"] = derive_quiz_attempts(ctx, responses)
+            result.silver["item_responses"] = responses.drop_columns(["_max_score"])
+        return result
+
+
+def _document_suffix(name: str) -> str:
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        lower = lower[:-3]
+    return Path(lower).suffix
+
+
+def read_records(path: Path, name: str, q: QuarantineBuilder) -> _Records:
+    """The statements of one file as numbered JSON texts; unreadable ones are quarantined.
+
+    Raises ``UnsupportedFileError`` for a suffix that is not JSON lines or JSON, or a corrupt gzip.
+    """
+    suffix = _document_suffix(name)
+    if suffix not in LINE_SUFFIXES + DOCUMENT_SUFFIXES:
+        raise UnsupportedFileError(
+            f"{name}: xAPI files are .jsonl/.ndjson (JSON lines) or .json, optionally .gz"
+        )
+    try:
+        if suffix in LINE_SUFFIXES:
+            lines = read_lines_fast(path, name, q)
+            return _Records(lines.table, lines.rows_in, lines.quarantined)
+        return _read_document(path, name, q)
+    except FileReadError as exc:
+        raise UnsupportedFileError(f"{name}: {exc}") from exc
+
+
+def _read_document(path: Path, name: str, q: QuarantineBuilder) -> _Records:
+    """A ``.json`` file: array, LRS result, one statement, or (tolerated) JSON lines."""
+    data = read_bytes(path)
+    if not data.strip():
+        return _Records(_empty_records(), 0, 0)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        q.add(name, 1, Reason.BAD_ENCODING, f"not UTF-8: {exc.reason} at byte {exc.start}", data)
+        return _Records(_empty_records(), 1, 1)
+    try:
+        doc: Any = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if _looks_like_json_lines(data):
+            lines = read_lines_fast(path, name, q)
+            return _Records(lines.table, lines.rows_in, lines.quarantined)
+        try:  # the standard library also reads integers beyond 64 bits
+            doc = json.loads(data)
+        except (ValueError, RecursionError):
+            q.add(name, 1, Reason.MALFORMED_JSON, f"not a JSON document: {exc}", data)
+            return _Records(_empty_records(), 1, 1)
+    if isinstance(doc, dict) and "statements" in doc and "actor" not in doc:
+        doc = doc["statements"]
+        if not isinstance(doc, list):
+            q.add(name, 1, Reason.SPEC_VIOLATION, "statements must be an array", data)
+            return _Records(_empty_records(), 1, 1)
+    items = doc if isinstance(doc, list) else [doc]
+    texts = [_dump(item) for item in items]
+    table = pa.table(
+        {
+            "_line": pa.array(np.arange(1, len(texts) + 1, dtype=np.int64)),
+            "text": pa.array(texts, pa.string()),
+        }
+    )
+    return _Records(table, len(texts), 0)
+
+
+def _dump(item: object) -> str:
+    try:
+        return orjson.dumps(item).decode()
+    except TypeError:  # an integer beyond 64 bits, read by the standard library
+        return json.dumps(item, separators=(",", ":"), ensure_ascii=False)
+
+
+def _looks_like_json_lines(data: bytes) -> bool:
+    """True when the first non-blank line is a JSON object on its own."""
+    for line in data.split(b"\n", 64)[:64]:
+        if line.strip():
+            try:
+                return isinstance(orjson.loads(line), dict)
+            except orjson.JSONDecodeError:
+                return False
+    return False
+
+
+def _empty_records() -> pa.Table:
+    return pa.table({"_line": pa.array([], pa.int64()), "text": pa.array([], pa.string())})
+
+
+@dataclass
+class _Transformed:
+    silver: dict[str, pa.Table]
+    rejected: int
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(_MACROS)
+    return con
+
+
+def transform(
+    records: pa.Table, name: str, ctx: ParseContext, q: QuarantineBuilder
+) -> _Transformed:
+    """Validate and map one file's records; rejected ones are added to ``q``.
+
+    The whole file goes through DuckDB at once. Should DuckDB itself fail on some hostile record
+    (it should not), the file is split in halves until the failing records are isolated, and
+    those are quarantined as ``malformed_json``.
+    """
+    if records.num_rows == 0:
+        return _Transformed({}, 0)
+    con = _connect()
+    try:
+        _register_known(con, ctx)
+        try:
+            return _transform_sql(con, records, name, ctx, q)
+        except duckdb.Error:
+            pass
+        results = []
+        rejected = 0
+        for part in _isolate(con, records, name, ctx, q):
+            if isinstance(part, _Transformed):
+                results.append(part)
+            else:
+                rejected += part
+        silver_out: dict[str, list[pa.Table]] = {}
+        for r in results:
+            rejected += r.rejected
+            for k, v in r.silver.items():
+                silver_out.setdefault(k, []).append(v)
+        return _Transformed(
+            {k: pa.concat_tables(v, promote_options="permissive") for k, v in silver_out.items()},
+            rejected,
+        )
+    finally:
+        con.close()
+
+
+def _isolate(
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    name: str,
+    ctx: ParseContext,
+    q: QuarantineBuilder,
+) -> list[_Transformed | int]:
+    """Bisect a batch DuckDB could not process; single failing records are quarantined.
+
+    Duplicates across the halves are not detected in this (exceptional) path.
+    """
+    out: list[_Transformed | int] = []
+    stack = [records]
+    while stack:
+        batch = stack.pop()
+        try:
+            out.append(_transform_sql(con, batch, name, ctx, q))
+        except duckdb.Error as exc:
+            if batch.num_rows == 1:
+                q.add(
+                    name,
+                    batch.column("_line")[0].as_py(),
+                    Reason.MALFORMED_JSON,
+                    f"record could not be processed: {str(exc)[:200]}",
+                    batch.column("text")[0].as_py(),
+                )
+                out.append(1)
+            else:
+                half = batch.num_rows // 2
+                stack.extend([batch.slice(half), batch.slice(0, half)])
+    return out
+
+
+def _register_known(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> None:
+    classes = sorted(ctx.known_ids("classes", "class_id"))
+    content = sorted(ctx.known_ids("content_items", "content_id"))
+    con.register("known_classes", pa.table({"class_id": pa.array(classes, pa.string())}))
+    con.register("known_content", pa.table({"content_id": pa.array(content, pa.string())}))
+
+
+def _transform_sql(
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    name: str,
+    ctx: ParseContext,
+    q: QuarantineBuilder,
+) -> _Transformed:
+    con.register("src", records)
+    now_sql = f"TIMESTAMPTZ {_q(ctx.now.isoformat())}"
+    rules = _checks(now_sql)
+    # Stage 1: tier 1 on every record: the mapped fields, and whether the record is suspect
+    # (breaks a rule or has an ambiguous container). Tier 2 (``_precise_reasons``) then decides
+    # each suspect record exactly; a clean record's tier-1 fields are exact.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE st AS
+        WITH parsed AS (
+            SELECT _line, s,
+                CASE WHEN s IS NOT NULL AND s.id IS NULL THEN {_sha1_sql("text")} END AS h
+            FROM (SELECT _line, text, try(json_transform(text, {_q(json.dumps(_SCHEMA))})) AS s
+                FROM src)
+        ), cols AS (
+            SELECT _line, h, s IS NULL AS unparsed, {_tier1_columns()}
+            FROM parsed
+        ), flagged AS (
+            SELECT *, actor_type IS NOT NULL AND actor_type NOT IN ('Agent', 'Group')
+                AS t_actor_type_bad, TRY_CAST(ts AS TIMESTAMPTZ) AS ts_parsed,
+                TRY_CAST(stored AS TIMESTAMPTZ) AS stored_parsed
+            FROM cols
+        ), derived AS (
+            SELECT *,
+                unparsed OR coalesce(uncertain, false) OR ({_rule_index(rules)}) IS NOT NULL
+                    AS suspect,
+                CASE WHEN t_duration = 'VARCHAR' THEN {_duration_parts_sql("duration")} END
+                    AS dur
+            FROM flagged
+        )
+        SELECT _line, suspect,
+            CASE WHEN id IS NOT NULL THEN lower(id) ELSE {_uuid_from_sha1("h")} END AS event_id,
+            coalesce(ts_parsed, stored_parsed, {now_sql}) AS occurred_at,
+            verb_id, {_name_segment("verb_id")} AS verb,
+            CASE WHEN obj_type IS NULL OR obj_type = 'Activity' THEN obj_id END AS activity_id,
+            obj_type, lower(obj_id) AS ref_id,
+            coalesce(NULLIF({_name_segment("def_type")}, ''),
+                CASE WHEN obj_type <> 'Activity' THEN lower(obj_type) END) AS object_type,
+            CASE WHEN actor_type = 'Group' THEN NULL
+                WHEN t_account = 'OBJECT' THEN 'account'
+                WHEN t_mbox = 'VARCHAR' THEN 'email'
+                WHEN t_sha1 = 'VARCHAR' THEN 'mbox_sha1sum'
+                WHEN t_openid = 'VARCHAR' THEN 'openid' END AS id_kind,
+            CASE WHEN actor_type = 'Group' THEN NULL
+                WHEN t_account = 'OBJECT' THEN acct
+                WHEN t_mbox = 'VARCHAR' THEN lower(substr(mbox, 8))
+                WHEN t_sha1 = 'VARCHAR' THEN lower(sha1)
+                WHEN t_openid = 'VARCHAR' THEN openid END AS id_value,
+            {_duration_seconds_sql("dur")} AS duration_s,
+            TRY_CAST(scaled AS DOUBLE) AS score_scaled,
+            TRY_CAST(raw_score AS DOUBLE) AS score_raw,
+            TRY_CAST(max_score AS DOUBLE) AS score_max,
+            CASE WHEN t_success = 'BOOLEAN' THEN success = 'true' END AS is_success,
+            CASE WHEN t_completion = 'BOOLEAN' THEN completion = 'true' END AS is_completion,
+            CASE WHEN t_response = 'VARCHAR' THEN response END AS response,
+            TRY_CAST(vt AS DOUBLE) AS video_time_s,
+            TRY_CAST(vtf AS DOUBLE) AS video_time_from_s,
+            TRY_CAST(vtt AS DOUBLE) AS video_time_to_s,
+            CASE WHEN cext IS NOT NULL OR rext IS NOT NULL THEN
+                '{{"context":' || coalesce(cext, 'null') || ',"result":'
+                || coalesce(rext, 'null') || '}}' END AS extensions,
+            coalesce(attempt_ext, registration) AS attempt_id,
+            CASE WHEN t_ca = 'OBJECT' THEN ca END AS ca
+        FROM derived
+        """
+    )
+    _precise_reasons(con, rules)
+    # Stage 2: context activities, once per distinct contextActivities object.
+    con.execute(_context_sql())
+    # Stage 3: content ids and object-as-class, once per distinct object IRI.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE objs AS
+        WITH o AS (
+            SELECT activity_id, {_last_segment("activity_id")} AS seg
+            FROM (SELECT DISTINCT activity_id FROM st WHERE activity_id IS NOT NULL)
+        )
+        SELECT o.activity_id,
+            CASE WHEN kc.content_id IS NOT NULL THEN o.seg ELSE o.activity_id END AS content_id,
+            coalesce(k1.class_id, k2.class_id) AS object_class_id
+        FROM o
+        LEFT JOIN known_content kc ON kc.content_id = o.seg
+        LEFT JOIN known_classes k1 ON k1.class_id = o.activity_id
+        LEFT JOIN known_classes k2 ON k2.class_id = o.seg
+        """
+    )
+    # Stage 4: final reason (context errors, unknown class, duplicates) and the mapped row.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE fin AS
+        WITH j AS (
+            SELECT st.*, c.class_id AS ctx_class_id, c.has_class_like, c.ca_error,
+                c.quiz_iri, o.content_id, o.object_class_id,
+                CASE
+                    WHEN p.code IS NOT NULL THEN p.code
+                    WHEN c.ca_error IS NOT NULL THEN {_q(Reason.SPEC_VIOLATION)}
+                    WHEN c.class_id IS NULL AND c.has_class_like
+                        THEN {_q(Reason.UNKNOWN_CLASS)}
+                END AS code2,
+                CASE
+                    WHEN p.code IS NOT NULL THEN p.reason
+                    WHEN c.ca_error IS NOT NULL THEN c.ca_error
+                    WHEN c.class_id IS NULL AND c.has_class_like
+                        THEN 'no known class among the context activities: '
+                            || left(c.class_like_ids, 200)
+                END AS reason2
+            FROM st
+            LEFT JOIN precise p ON p._line = st._line
+            LEFT JOIN ctx c ON c.ca = st.ca
+            LEFT JOIN objs o ON o.activity_id = st.activity_id
+        )
+        , dups AS (
+            SELECT event_id, min(_line) AS first_line FROM j WHERE code2 IS NULL
+            GROUP BY event_id HAVING count(*) > 1
+        )
+        SELECT j.* REPLACE (
+            CASE WHEN d.first_line < j._line THEN {_q(Reason.DUPLICATE_RECORD)}
+                ELSE j.code2 END AS code2,
+            CASE WHEN d.first_line < j._line
+                THEN 'statement id ' || j.event_id || ' repeats line ' || d.first_line
+                ELSE j.reason2 END AS reason2
+        )
+        FROM j LEFT JOIN dups d ON d.event_id = j.event_id AND j.code2 IS NULL
+        """
+    )
+    # Silver first: should it fail, nothing of this batch has reached the quarantine yet.
+    silver_out = _silver_tables(con, ctx)
+    rejected = _quarantine_rejects(con, records, name, q)
+    return _Transformed(silver_out, rejected)
+
+
+def _context_sql() -> str:
+    """SQL: per distinct contextActivities object, the class, quiz and any spec error."""
+    keys = "['parent', 'grouping', 'category', 'other']"
+    lists = ", ".join(
+        f"""CASE json_type(ca, '$.{k}')
+                WHEN 'ARRAY' THEN list_transform(json_extract(ca, '$.{k}[*]'),
+                    lambda a, i: {{'k': {n}, 'i': i, 'a': a}})
+                WHEN 'OBJECT' THEN [{{'k': {n}, 'i': 1, 'a': json_extract(ca, '$.{k}')}}]
+                ELSE [] END"""
+        for n, k in enumerate(("parent", "grouping", "category", "other"))
+    )
+    class_types = ", ".join(_q(t) for t in CLASS_ACTIVITY_TYPES)
+    return f"""
+        CREATE OR REPLACE TEMP TABLE ctx AS
+        WITH cas AS (SELECT DISTINCT ca FROM st WHERE ca IS NOT NULL),
+        shape AS (
+            SELECT ca,
+                list_filter(json_keys(ca), lambda x: NOT list_contains({keys}, x)) AS bad_keys,
+                list_filter({keys}, lambda x: json_type(ca, '$."' || x || '"')
+                    NOT IN ('ARRAY', 'OBJECT', 'NULL')) AS bad_values,
+                list_concat({lists}) AS acts
+            FROM cas
+        ),
+        acts AS (
+            SELECT ca, a.k AS k, a.i AS i, json_type(a.a) AS t_act,
+                json_type(a.a, '$.id') AS t_aid,
+                json_extract_string(a.a, '$.id') AS aid,
+                json_extract_string(a.a, '$.definition.type') AS atype
+            FROM (SELECT ca, unnest(acts) AS a FROM shape)
+        ),
+        flags AS (
+            SELECT *,
+                coalesce(t_act = 'OBJECT' AND t_aid = 'VARCHAR', false) AS ok,
+                t_act = 'OBJECT' AND t_aid = 'VARCHAR' AND (
+                    lower({_name_segment("atype")}) IN ({class_types})
+                    OR regexp_matches(aid, '/(course|courses|class|classes)/')
+                ) AS class_like,
+                {_last_segment("aid")} AS seg
+            FROM acts
+        ),
+        cands AS (
+            SELECT ca, k, i, 1 AS c, aid AS cand FROM flags WHERE ok
+            UNION ALL
+            SELECT ca, k, i, 2 AS c, seg AS cand FROM flags WHERE ok
+        ),
+        matched AS (
+            SELECT ca, arg_min(cand, (k, i, c)) AS class_id
+            FROM cands JOIN known_classes kc ON kc.class_id = cands.cand
+            GROUP BY ca
+        ),
+        per_ca AS (
+            SELECT ca,
+                bool_or(class_like) AS has_class_like,
+                string_agg(CASE WHEN class_like THEN aid END, ', ') AS class_like_ids,
+                bool_or(NOT ok) AS has_bad_activity,
+                arg_min(aid, i) FILTER (WHERE ok AND k = 0
+                    AND lower({_name_segment("atype")}) = 'assessment') AS quiz_iri
+            FROM flags GROUP BY ca
+        )
+        SELECT s.ca,
+            m.class_id,
+            coalesce(p.has_class_like, false) AS has_class_like,
+            p.class_like_ids,
+            CASE
+                WHEN len(s.bad_keys) > 0 THEN 'context.contextActivities has unknown key(s) '
+                    || array_to_string(s.bad_keys, ', ')
+                WHEN len(s.bad_values) > 0 THEN 'context.contextActivities.'
+                    || s.bad_values[1] || ' must be an Activity or an array of Activities'
+                WHEN p.has_bad_activity THEN 'a context activity lacks its id'
+            END AS ca_error,
+            p.quiz_iri
+        FROM shape s
+        LEFT JOIN per_ca p ON p.ca = s.ca
+        LEFT JOIN matched m ON m.ca = s.ca
+        """
+
+
+def _quarantine_rejects(
+    con: duckdb.DuckDBPyConnection, records: pa.Table, name: str, q: QuarantineBuilder
+) -> int:
+    """Add every rejected record (invalid JSON included) to ``q``; returns how many."""
+    rej = con.sql(
+        """
+        SELECT _line, code2 AS code, reason2 AS reason FROM fin WHERE code2 IS NOT NULL
+        ORDER BY _line
+        """
+    ).to_arrow_table()
+    if rej.num_rows == 0:
+        return 0
+    lines = records.column("_line").to_numpy()
+    idx = np.searchsorted(lines, rej.column("_line").to_numpy())
+    texts = records.column("text").take(pa.array(idx)).to_pylist()
+    for line, code, reason, text in zip(
+        rej.column("_line").to_pylist(),
+        rej.column("code").to_pylist(),
+        rej.column("reason").to_pylist(),
+        texts,
+        strict=True,
+    ):
+        if reason is None:
+            reason = _json_error(text)
+        q.add(name, line, Reason(code), reason, text)
+    return rej.num_rows
+
+
+def _json_error(text: str) -> str:
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return f"not valid JSON: {exc}"
+    return "not valid JSON"
+
+
+def _silver_tables(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> dict[str, pa.Table]:
+    """learning_events, statement_voids, item_responses and identity rows of the kept records."""
+    actors = con.sql(
+        """
+        SELECT id_kind, id_value, min(occurred_at) AS first_seen_at FROM fin
+        WHERE code2 IS NULL AND id_kind IS NOT NULL AND id_value IS NOT NULL
+        GROUP BY ALL
+        """
+    ).to_arrow_table()
+    students, identity, mapping = _resolve_actors(ctx, actors)
+    con.register("actor_map", mapping)
+    out: dict[str, pa.Table] = {}
+    kept = """
+        SELECT f.*, m.student_id,
+            coalesce(f.ctx_class_id, f.object_class_id) AS class_id
+        FROM fin f LEFT JOIN actor_map m ON m.id_kind = f.id_kind AND m.id_value = f.id_value
+        WHERE f.code2 IS NULL
+    """
+    con.execute(f"CREATE OR REPLACE TEMP VIEW kept AS {kept}")
+    voided = _q(VOIDED_VERB)
+    events = con.sql(
+        f"""
+        SELECT event_id, occurred_at::DATE AS event_date, occurred_at, student_id, class_id,
+            content_id, verb, object_type, {_q(SOURCE)} AS source, event_id AS statement_id,
+            duration_s, score_scaled, is_success, is_completion, video_time_s,
+            video_time_from_s, video_time_to_s, false AS is_voided, extensions
+        FROM kept WHERE verb_id IS DISTINCT FROM {voided}
+        """
+    ).to_arrow_table()
+    if events.num_rows:
+        out["learning_events"] = events
+    voids = con.sql(
+        f"""
+        SELECT ref_id AS voided_statement_id, event_id AS voiding_statement_id,
+            occurred_at AS voided_at
+        FROM kept WHERE verb_id = {voided}
+        ORDER BY _line
+        """
+    ).to_arrow_table()
+    if voids.num_rows:
+        out["statement_voids"] = voids
+    responses = con.sql(
+        f"""
+        SELECT k.attempt_id, k.content_id AS item_id, k.occurred_at::DATE AS answered_date,
+            k.occurred_at AS answered_at, k.student_id, k.class_id,
+            CASE WHEN k.quiz_iri IS NULL THEN NULL
+                WHEN kc.content_id IS NOT NULL THEN kc.content_id ELSE k.quiz_iri END AS quiz_id,
+            k.response, k.is_success AS is_correct,
+            coalesce(k.score_raw, k.is_success::INT::DOUBLE) AS score, k.duration_s,
+            {_q(SOURCE)} AS source, k.event_id AS statement_id, false AS is_voided,
+            coalesce(k.score_max, 1.0) AS _max_score
+        FROM kept k
+        LEFT JOIN known_content kc ON kc.content_id = {_last_segment("k.quiz_iri")}
+        WHERE k.verb_id = {_q(ANSWERED_VERB)} AND k.attempt_id IS NOT NULL
+            AND (k.is_success IS NOT NULL OR k.response IS NOT NULL)
+        ORDER BY k._line
+        """
+    ).to_arrow_table()
+    if responses.num_rows:
+        out["item_responses"] = responses
+    if identity.num_rows:
+        out["student_identity"] = identity
+        out["students"] = students
+    return out
+
+
+def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """students rows, student_identity rows (both for new students) and (kind, value) ->
+    student_id for every distinct actor."""
+    lookups = {
+        "account": (("sourced_id", "username", "account"), "account"),
+        "email": (("email",), "email"),
+        "mbox_sha1sum": (("mbox_sha1sum",), "mbox_sha1sum"),
+        "openid": (("openid",), "openid"),
+    }
+    kinds = actors.column("id_kind").to_pylist()
+    values = actors.column("id_value").to_pylist()
+    seen = actors.column("first_seen_at").to_pylist()
+    by_kind: dict[str, list[int]] = {}
+    for i, k in enumerate(kinds):
+        by_kind.setdefault(k, []).append(i)
+    map_kind: list[str] = []
+    map_value: list[str] = []
+    map_sid: list[str] = []
+    identity_parts = []
+    new_sid: list[str] = []
+    new_seen: list[object] = []
+    for kind, idx in by_kind.items():
+        lookup_types, new_type = lookups[kind]
+        vals = [values[i] for i in idx]
+        mapping, rows = ctx.resolve_students(vals, lookup_types, new_type, SOURCE)
+        map_kind.extend([kind] * len(vals))
+        map_value.extend(vals)
+        map_sid.extend(mapping[v] for v in vals)
+        if rows.num_rows:
+            if kind == "email":
+                rows = rows.append_column("email", rows.column("identifier"))
+            identity_parts.append(rows)
+            first = {values[i]: seen[i] for i in idx}
+            for v, sid in zip(
+                rows.column("identifier").to_pylist(),
+                rows.column("student_id").to_pylist(),
+                strict=True,
+            ):
+                new_sid.append(sid)
+                new_seen.append(first[v])
+    mapping_table = pa.table(
+        {
+            "id_kind": pa.array(map_kind, pa.string()),
+            "id_value": pa.array(map_value, pa.string()),
+            "student_id": pa.array(map_sid, pa.string()),
+        }
+    )
+    identity = (
+        pa.concat_tables(identity_parts, promote_options="permissive")
+        if identity_parts
+        else pa.table({"identifier": pa.array([], pa.string())})
+    )
+    students = pa.table(
+        {
+            "student_id": pa.array(new_sid, pa.string()),
+            "source": pa.array([SOURCE] * len(new_sid), pa.string()),
+            "first_seen_at": pa.array(new_seen, pa.timestamp("us", tz="UTC")),
+        }
+    )
+    return students, identity, mapping_table
+
+
+def derive_quiz_attempts(ctx: ParseContext, responses: pa.Table) -> pa.Table:
+    """One quiz_attempts row per attempt in ``responses``, over the attempt's stored responses
+    and the new ones (a stored response wins, as item_responses is insert-only): earliest and
+    latest answer, summed score and maximum score.
+
+    ``responses`` carries a helper column ``_max_score`` (the statement's score.max, else 1);
+    stored responses count 1 each, as item_responses keeps no maximum.
+    """
+    attempt_ids = pc.unique(responses.column("attempt_id").cast(pa.string()))
+    stored = ctx.silver_rows(
+        "item_responses",
+        ["attempt_id", "item_id", "answered_at", "student_id", "class_id", "quiz_id", "score"],
+        where=pc.is_in(pc.field("attempt_id"), value_set=attempt_ids),
+    )
+    con = _connect()
+    try:
+        con.register("new_r", responses)
+        union = "SELECT *, 1 AS pri FROM new_r"
+        if stored is not None and stored.num_rows:
+            con.register("old_r", stored)
+            union = (
+                "SELECT attempt_id, item_id, answered_at, student_id, class_id, quiz_id, "
+                "score, 1.0 AS _max_score, 0 AS pri FROM old_r UNION ALL BY NAME " + union
+            )
+        return con.sql(
+            f"""
+            WITH u AS ({union}),
+            d AS (SELECT * FROM u QUALIFY row_number() OVER
+                    (PARTITION BY attempt_id, item_id ORDER BY pri, answered_at) = 1)
+            SELECT attempt_id, any_value(student_id) AS student_id,
+                any_value(class_id) AS class_id, any_value(quiz_id) AS quiz_id,
+                {_q(SOURCE)} AS source, min(answered_at) AS started_at,
+                max(answered_at) AS submitted_at, sum(score) AS score,
+                sum(_max_score) AS max_score
+            FROM d GROUP BY attempt_id ORDER BY attempt_id
+            """
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
+PARSER = XapiParser()
