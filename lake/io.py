@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable, write_deltalake
@@ -185,7 +186,7 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
     """
     if spec.merge is MergePolicy.APPEND:
         raise ValueError(f"{spec.name} is append-only; use replace_load")
-    data = dedupe_on_key(conform(spec, data, load_id), spec.key)
+    data = dedupe_on_key(conform(spec, data, load_id), spec.key, spec.merge)
     if data.num_rows == 0:
         return {"num_target_rows_inserted": 0, "num_target_rows_updated": 0}
     dt = open_table(settings, spec)
@@ -218,18 +219,30 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
         return metrics
 
 
-def dedupe_on_key(data: pa.Table, key: tuple[str, ...]) -> pa.Table:
-    """Keep the last row for each key value (row order is the source's order)."""
+def dedupe_on_key(data: pa.Table, key: tuple[str, ...], policy: MergePolicy) -> pa.Table:
+    """One row per key, as the merge itself would leave it (row order is arrival order):
+    ``insert_only`` keeps the first row; ``upsert`` folds the rows, each column taking its last
+    non-null value, so two files of one batch fill different columns of one entity."""
     if data.num_rows < 2:
         return data
     idx = pa.array(range(data.num_rows), pa.int64())
     grouped = (
         data.select(list(key)).append_column("__i", idx).group_by(list(key), use_threads=False)
     )
-    keep = grouped.aggregate([("__i", "max")]).column("__i_max")
-    if len(keep) == data.num_rows:
+    if policy is MergePolicy.INSERT_ONLY:
+        keep = grouped.aggregate([("__i", "min")]).column("__i_min")
+        if len(keep) == data.num_rows:
+            return data
+        return data.take(keep.take(pc.sort_indices(keep)))
+    if len(grouped.aggregate([("__i", "count")])) == data.num_rows:
         return data
-    return data.take(keep.take(pc.sort_indices(keep)))
+    df = pl.from_arrow(data)
+    assert isinstance(df, pl.DataFrame)
+    others = [c for c in data.column_names if c not in key]
+    folded = df.group_by(list(key), maintain_order=True).agg(
+        [pl.col(c).drop_nulls().last() for c in others]
+    )
+    return folded.select(data.column_names).to_arrow().cast(data.schema)
 
 
 def overwrite_partition(

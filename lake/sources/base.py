@@ -261,6 +261,11 @@ class SourceParser(Protocol):
         ...
 
 
+# A parser may also offer ``parse_batch(units, ctx) -> list[ParseResult]`` (one result per unit,
+# in order): one vectorised pass over many small files. The loader uses it for batches and falls
+# back to ``parse`` unit by unit if it raises.
+
+
 def discover_files(landing: Path, source: str) -> list[LoadUnit]:
     """One unit per file under ``landing/<source>/`` (sorted by path).
 

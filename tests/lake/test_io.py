@@ -47,7 +47,7 @@ def test_merge_insert_only_keeps_first_version_of_an_event(settings: LakeSetting
     assert io.read(settings, spec).column("verb").to_pylist() == ["viewed"]
 
 
-def test_merge_reduces_repeated_keys_in_one_batch_to_the_last(settings: LakeSettings) -> None:
+def test_merge_folds_repeated_keys_in_one_batch_last_non_null_wins(settings: LakeSettings) -> None:
     spec = silver("students")
     batch = _students([{"student_id": "s1", "gender": "F"}, {"student_id": "s1", "gender": "M"}])
     io.merge(settings, spec, batch, "a")
@@ -92,3 +92,16 @@ def test_read_of_missing_table_is_empty_with_schema(settings: LakeSettings) -> N
     assert t.num_rows == 0
     assert "class_id" in t.column_names
     assert io.version(settings, silver("classes")) is None
+
+
+def test_merge_fold_keeps_list_columns_from_the_row_that_had_them(settings: LakeSettings) -> None:
+    spec = silver("items")
+    batch = pa.Table.from_pylist(
+        [
+            {"item_id": "q1", "skill_ids": ["alg.solve"], "stem": "2x = 4"},
+            {"item_id": "q1", "stem": "2x = 6"},
+        ]
+    )
+    io.merge(settings, spec, batch, "a")
+    [row] = io.read(settings, spec).to_pylist()
+    assert (row["skill_ids"], row["stem"]) == (["alg.solve"], "2x = 6")
