@@ -30,11 +30,11 @@ def _accounting_check(source: str) -> dg.AssetChecksDefinition:
         con = duckdb.connect()
         con.register("loads", loads)
         con.register("q", q)
-        unbalanced = con.sql(
+        unbalanced = con.execute(
             "select file, rows_in, rows_kept, rows_quarantined from loads "
             "where rows_in <> rows_kept + rows_quarantined"
         ).fetchall()
-        mismatched = con.sql(
+        mismatched = con.execute(
             "select l.file, l.rows_quarantined, coalesce(c.n, 0) as in_table from loads l "
             "left join (select load_id, file, count(*) n from q group by all) c "
             "using (load_id, file) where l.rows_quarantined <> coalesce(c.n, 0)"
@@ -68,10 +68,10 @@ def _key_check(table: str) -> dg.AssetChecksDefinition:
         con = duckdb.connect()
         con.register("t", data)
         key = ", ".join(spec.key)
-        nulls = con.sql(
+        nulls = con.execute(
             f"select count(*) from t where {' or '.join(f'{k} is null' for k in spec.key)}"
         ).fetchone()[0]
-        dupes = con.sql(
+        dupes = con.execute(
             f"select {key}, count(*) n from t group by all having n > 1 order by n desc limit 20"
         ).fetchall()
         return dg.AssetCheckResult(
