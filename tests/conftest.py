@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,5 +24,7 @@ def settings(tmp_path: Path) -> LakeSettings:
 def datasets_dir() -> Path:
     """../shared/datasets (real third-party data; never copied into the repository)."""
     if not DATASETS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the real-data tests, but {DATASETS} is missing")
         pytest.skip(f"real datasets not present at {DATASETS}")
     return DATASETS
