@@ -182,7 +182,9 @@ def _after_write(dt: DeltaTable) -> None:
 def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str) -> dict[str, Any]:
     """Merge rows into a keyed table by its merge policy; returns delta-rs merge metrics.
 
-    Rows repeating a key within ``data`` are reduced to one (the last) before merging.
+    Rows repeating a key within ``data`` are reduced to one (by ``dedupe_on_key``) before
+    merging. Into a table without rows the merge is a plain append (the same rows, one commit,
+    no join); a retry then finds the rows and merges as usual.
     """
     if spec.merge is MergePolicy.APPEND:
         raise ValueError(f"{spec.name} is append-only; use replace_load")
@@ -194,6 +196,10 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
     predicate = " AND ".join(f"t.{c} = s.{c}" for c in on)
     with table_lock(settings, spec):
         dt.update_incremental()
+        if not dt.file_uris():
+            write_deltalake(dt, data, mode="append")
+            _after_write(dt)
+            return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0}
         merger = dt.merge(
             source=data,
             predicate=predicate,

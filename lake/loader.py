@@ -219,17 +219,31 @@ def _parse_batch(
     parser: SourceParser, units: list[LoadUnit], ctx: ParseContext
 ) -> list[tuple[LoadUnit, ParseResult, str | None]]:
     """Parse a batch: in one call when the parser offers ``parse_batch`` (one vectorised pass
-    over many files), else unit by unit; each unit's accounting is checked either way."""
+    over many files), else unit by unit; each unit's accounting is checked either way. A unit
+    for which ``parse_batch`` returns None is parsed on its own, after the others."""
     batch_parse = getattr(parser, "parse_batch", None)
     if batch_parse is not None and len(units) > 1:
         try:
             results = batch_parse(units, ctx)
+            done = [(u, r) for u, r in zip(units, results, strict=True) if r is not None]
+            for unit, result in done:
+                _check_accounting(unit, result)
         except Exception:  # fall back to unit by unit, where a failure costs only its unit
             log.exception("batch parse of %d %s units failed", len(units), units[0].source)
         else:
-            for unit, result in zip(units, results, strict=True):
-                _check_accounting(unit, result)
-            return [(u, r, None) for u, r in zip(units, results, strict=True)]
+            for _, result in done:
+                ctx.add_pending(result.silver)
+            alone = [u for u, r in zip(units, results, strict=True) if r is None]
+            by_unit = {id(u): (u, r, None) for u, r in done} | {
+                id(u): p for u, p in zip(alone, _parse_each(parser, alone, ctx), strict=True)
+            }
+            return [by_unit[id(u)] for u in units]
+    return _parse_each(parser, units, ctx)
+
+
+def _parse_each(
+    parser: SourceParser, units: list[LoadUnit], ctx: ParseContext
+) -> list[tuple[LoadUnit, ParseResult, str | None]]:
     parsed = []
     for unit in units:
         ctx.load_id = unit.load_id
@@ -365,6 +379,16 @@ def apply_voids(settings: LakeSettings, voided_ids: pa.ChunkedArray | pa.Array) 
             continue
         with io.table_lock(settings, spec):
             dt.update_incremental()
+            # The merge rewrites every file it touches: skip it when no stored row needs marking
+            # (e.g. all were marked on arrival), which one read of two columns tells.
+            stored = dt.to_pyarrow_table(columns=["statement_id", "is_voided"])
+            hit = pc.is_in(
+                stored.column("statement_id").cast(pa.string()),
+                value_set=voids.column(0).combine_chunks(),
+            )
+            marked = pc.fill_null(stored.column("is_voided"), False)
+            if not pc.any(pc.and_(pc.fill_null(hit, False), pc.invert(marked))).as_py():
+                continue
             (
                 dt.merge(
                     source=voids,

@@ -64,6 +64,7 @@ from lake.sources.base import (
 )
 from lake.sources.common import FileReadError, bronze_lines, read_bytes
 from lake.sources.xapi_lines import read_lines_fast
+from lake.tables import LOAD_ID
 
 SOURCE = "xapi"
 # Namespace of the name-based event ids of statements that arrive without an id.
@@ -552,16 +553,16 @@ def _precise_reasons(con: duckdb.DuckDBPyConnection, rules: list[tuple[str, str,
         f"""
         CREATE OR REPLACE TEMP TABLE precise AS
         WITH valid AS (
-            SELECT _line, text, json_valid(text) AS ok FROM src
-            WHERE _line IN (SELECT _line FROM st WHERE suspect)
+            SELECT _f, _line, text, json_valid(text) AS ok FROM src
+            SEMI JOIN (SELECT _f, _line FROM st WHERE suspect) k USING (_f, _line)
         ), parsed AS (
-            SELECT _line, ok,
+            SELECT _f, _line, ok,
                 CASE WHEN ok THEN json_extract_string(text, {_paths(_VALUES)}) END AS v,
                 CASE WHEN ok THEN json_type(text, {_paths(_TYPES)}) END AS t,
                 CASE WHEN ok THEN json_extract(text, {_paths(_RAW)}) END AS r
             FROM valid
         ), cols AS (
-            SELECT _line, ok, {values}, {types}, {raws},
+            SELECT _f, _line, ok, {values}, {types}, {raws},
                 actor_type IS NOT NULL AND actor_type NOT IN ('Agent', 'Group')
                     AS t_actor_type_bad, TRY_CAST(ts AS TIMESTAMPTZ) AS ts_parsed,
                 TRY_CAST(stored AS TIMESTAMPTZ) AS stored_parsed
@@ -569,7 +570,7 @@ def _precise_reasons(con: duckdb.DuckDBPyConnection, rules: list[tuple[str, str,
         ), idx AS (
             SELECT *, CASE WHEN ok THEN {_rule_index(rules)} END AS rule FROM cols
         )
-        SELECT _line,
+        SELECT _f, _line,
             CASE WHEN NOT ok THEN {_q(Reason.MALFORMED_JSON)} ELSE {codes}[rule] END AS code,
             CASE rule {reasons} END AS reason
         FROM idx
@@ -660,22 +661,103 @@ class XapiParser:
             out = transform(records.table, name, ctx, result.quarantine)
             for table, rows in out.silver.items():
                 silver_parts.setdefault(table, []).append(rows)
+            rejected = int(out.rejected.sum())
             result.files.append(
                 FileCount(
                     name,
                     records.rows_in,
-                    records.rows_in - records.quarantined - out.rejected,
-                    records.quarantined + out.rejected,
+                    records.rows_in - records.quarantined - rejected,
+                    records.quarantined + rejected,
                 )
             )
         result.bronze["statements"] = pa.concat_tables(bronze_parts)
-        for table, parts in silver_parts.items():
-            result.silver[table] = pa.concat_tables(parts, promote_options="permissive")
-        if "item_responses" in result.silver:
-            responses = result.silver["item_responses"]
-            result.silver["quiz_attempts"] = derive_quiz_attempts(ctx, responses)
-            result.silver["item_responses"] = responses.drop_columns(["_max_score"])
+        result.silver = _finish_silver(ctx, silver_parts, [unit.load_id])
         return result
+
+    def parse_batch(self, units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
+        """Parse many units in one vectorised pass: their records are validated and mapped
+        together, then split per file again (accounting, bronze, quarantine, ``_load_id``).
+
+        Duplicate statement ids are quarantined within a file, as ``parse`` does; across files of
+        the batch the first occurrence wins silently, as the insert-only merge of a later load
+        would keep it. A unit that cannot be read (``UnsupportedFileError``) gets ``None``: the
+        loader parses it on its own. The batch's silver rows all come with the first parsed
+        unit's result, each row with its own ``_load_id``. Raises when DuckDB fails on the batch
+        (the loader then parses unit by unit, where hostile records are isolated).
+        """
+        results: list[ParseResult | None] = []
+        files: list[tuple[int, str, _Records]] = []
+        for i, unit in enumerate(units):
+            result = ParseResult()
+            try:
+                unit_files = [
+                    (
+                        i,
+                        unit.member_name(p),
+                        read_records(p, unit.member_name(p), result.quarantine),
+                    )
+                    for p in unit.files
+                ]
+            except UnsupportedFileError:
+                results.append(None)
+                continue
+            files += unit_files
+            results.append(result)
+        names = [name for _, name, _ in files]
+        qs = [results[i].quarantine for i, _, _ in files]  # type: ignore[union-attr]
+        tables = [
+            rec.table.append_column("_f", pa.array(np.full(rec.table.num_rows, f, np.int32)))
+            for f, (_, _, rec) in enumerate(files)
+        ]
+        rejected = np.zeros(len(files), np.int64)
+        silver_out: dict[str, pa.Table] = {}
+        records = pa.concat_tables(tables) if tables else _empty_records()
+        if records.num_rows:
+            con = _connect()
+            try:
+                _register_known(con, ctx)
+                out = _transform_sql(con, records, names, ctx, qs)
+            finally:
+                con.close()
+            rejected, silver_out = out.rejected, out.silver
+        bronze: dict[int, list[pa.Table]] = {}
+        for f, (i, name, rec) in enumerate(files):
+            bronze.setdefault(i, []).append(bronze_lines(rec.table, name))
+            bad = int(rejected[f])
+            results[i].files.append(  # type: ignore[union-attr]
+                FileCount(
+                    name,
+                    rec.rows_in,
+                    rec.rows_in - rec.quarantined - bad,
+                    rec.quarantined + bad,
+                )
+            )
+        for i, parts in bronze.items():
+            results[i].bronze["statements"] = pa.concat_tables(parts)  # type: ignore[union-attr]
+        first = next((r for r in results if r is not None), None)
+        if first is not None:
+            load_ids = [units[i].load_id for i, _, _ in files]
+            first.silver = _finish_silver(
+                ctx, {t: [rows] for t, rows in silver_out.items()}, load_ids
+            )
+        return results
+
+
+def _finish_silver(
+    ctx: ParseContext, parts: dict[str, list[pa.Table]], load_ids: list[str]
+) -> dict[str, pa.Table]:
+    """Silver rows from ``_transform_sql`` outputs: ``_f`` (file index) becomes ``_load_id``
+    (``load_ids[_f]``), and the quiz attempts of the item responses are derived."""
+    out = {t: pa.concat_tables(p, promote_options="permissive") for t, p in parts.items()}
+    if "item_responses" in out:
+        out["quiz_attempts"] = derive_quiz_attempts(ctx, out["item_responses"])
+        out["item_responses"] = out["item_responses"].drop_columns(["_max_score"])
+    ids = pa.array(load_ids, pa.string())
+    for table, rows in out.items():
+        if "_f" in rows.column_names:
+            load_id = ids.take(rows.column("_f").cast(pa.int32()))
+            out[table] = rows.drop_columns(["_f"]).append_column(LOAD_ID, load_id)
+    return out
 
 
 def _document_suffix(name: str) -> str:
@@ -765,8 +847,8 @@ def _empty_records() -> pa.Table:
 
 @dataclass
 class _Transformed:
-    silver: dict[str, pa.Table]
-    rejected: int
+    silver: dict[str, pa.Table]  # rows carry ``_f``, the index of their file
+    rejected: np.ndarray  # rejected records per file
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -786,16 +868,17 @@ def transform(
     those are quarantined as ``malformed_json``.
     """
     if records.num_rows == 0:
-        return _Transformed({}, 0)
+        return _Transformed({}, np.zeros(1, np.int64))
+    records = records.append_column("_f", pa.array(np.zeros(records.num_rows, np.int32)))
     con = _connect()
     try:
         _register_known(con, ctx)
         try:
-            return _transform_sql(con, records, name, ctx, q)
+            return _transform_sql(con, records, [name], ctx, [q])
         except duckdb.Error:
             pass
         results = []
-        rejected = 0
+        rejected = np.zeros(1, np.int64)
         for part in _isolate(con, records, name, ctx, q):
             if isinstance(part, _Transformed):
                 results.append(part)
@@ -830,7 +913,7 @@ def _isolate(
     while stack:
         batch = stack.pop()
         try:
-            out.append(_transform_sql(con, batch, name, ctx, q))
+            out.append(_transform_sql(con, batch, [name], ctx, [q]))
         except duckdb.Error as exc:
             if batch.num_rows == 1:
                 q.add(
@@ -857,26 +940,51 @@ def _register_known(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> None:
 def _transform_sql(
     con: duckdb.DuckDBPyConnection,
     records: pa.Table,
-    name: str,
+    names: list[str],
     ctx: ParseContext,
-    q: QuarantineBuilder,
+    qs: list[QuarantineBuilder],
 ) -> _Transformed:
+    """Validate and map the records of one or more files (``_f``: index into ``names`` and
+    ``qs``; ``_line``; ``text``) in one pass. Duplicate statement ids are looked for within each
+    file; silver rows carry ``_f``, and a statement id kept in several files is kept once, from
+    the first file (as the insert-only merge would keep it)."""
     con.register("src", records)
     now_sql = f"TIMESTAMPTZ {_q(ctx.now.isoformat())}"
     rules = _checks(now_sql)
+    schema = _q(json.dumps(_SCHEMA))
     # Stage 1: tier 1 on every record: the mapped fields, and whether the record is suspect
     # (breaks a rule or has an ambiguous container). Tier 2 (``_precise_reasons``) then decides
-    # each suspect record exactly; a clean record's tier-1 fields are exact.
+    # each suspect record exactly; a clean record's tier-1 fields are exact. json_transform runs
+    # only on valid JSON (try() would double its cost); should it still fail, try() it is.
+    try:
+        _stage1(
+            con,
+            rules,
+            now_sql,
+            f"CASE WHEN json_valid(text) THEN json_transform(text, {schema}) END",
+        )
+    except duckdb.Error:
+        _stage1(con, rules, now_sql, f"try(json_transform(text, {schema}))")
+    _precise_reasons(con, rules)
+    _stages234(con)
+    # Silver first: should it fail, nothing of this batch has reached the quarantine yet.
+    silver_out = _silver_tables(con, ctx, multi=len(names) > 1)
+    rejected = _quarantine_rejects(con, records, names, qs)
+    return _Transformed(silver_out, rejected)
+
+
+def _stage1(
+    con: duckdb.DuckDBPyConnection, rules: list[tuple[str, str, str]], now_sql: str, parse: str
+) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE st AS
         WITH parsed AS (
-            SELECT _line, s,
+            SELECT _f, _line, s,
                 CASE WHEN s IS NOT NULL AND s.id IS NULL THEN {_sha1_sql("text")} END AS h
-            FROM (SELECT _line, text, try(json_transform(text, {_q(json.dumps(_SCHEMA))})) AS s
-                FROM src)
+            FROM (SELECT _f, _line, text, {parse} AS s FROM src)
         ), cols AS (
-            SELECT _line, h, s IS NULL AS unparsed, {_tier1_columns()}
+            SELECT _f, _line, h, s IS NULL AS unparsed, {_tier1_columns()}
             FROM parsed
         ), flagged AS (
             SELECT *, actor_type IS NOT NULL AND actor_type NOT IN ('Agent', 'Group')
@@ -891,7 +999,7 @@ def _transform_sql(
                     AS dur
             FROM flagged
         )
-        SELECT _line, suspect,
+        SELECT _f, _line, suspect,
             CASE WHEN id IS NOT NULL THEN lower(id) ELSE {_uuid_from_sha1("h")} END AS event_id,
             coalesce(ts_parsed, stored_parsed, {now_sql}) AS occurred_at,
             verb_id, {_name_segment("verb_id")} AS verb,
@@ -927,7 +1035,9 @@ def _transform_sql(
         FROM derived
         """
     )
-    _precise_reasons(con, rules)
+
+
+def _stages234(con: duckdb.DuckDBPyConnection) -> None:
     # Stage 2: context activities, once per distinct contextActivities object.
     con.execute(_context_sql())
     # Stage 3: content ids and object-as-class, once per distinct object IRI.
@@ -968,13 +1078,13 @@ def _transform_sql(
                             || left(c.class_like_ids, 200)
                 END AS reason2
             FROM st
-            LEFT JOIN precise p ON p._line = st._line
+            LEFT JOIN precise p ON p._f = st._f AND p._line = st._line
             LEFT JOIN ctx c ON c.ca = st.ca
             LEFT JOIN objs o ON o.activity_id = st.activity_id
         )
         , dups AS (
-            SELECT event_id, min(_line) AS first_line FROM j WHERE code2 IS NULL
-            GROUP BY event_id HAVING count(*) > 1
+            SELECT _f, event_id, min(_line) AS first_line FROM j WHERE code2 IS NULL
+            GROUP BY _f, event_id HAVING count(*) > 1
         )
         SELECT j.* REPLACE (
             CASE WHEN d.first_line < j._line THEN {_q(Reason.DUPLICATE_RECORD)}
@@ -983,13 +1093,10 @@ def _transform_sql(
                 THEN 'statement id ' || j.event_id || ' repeats line ' || d.first_line
                 ELSE j.reason2 END AS reason2
         )
-        FROM j LEFT JOIN dups d ON d.event_id = j.event_id AND j.code2 IS NULL
+        FROM j LEFT JOIN dups d
+            ON d._f = j._f AND d.event_id = j.event_id AND j.code2 IS NULL
         """
     )
-    # Silver first: should it fail, nothing of this batch has reached the quarantine yet.
-    silver_out = _silver_tables(con, ctx)
-    rejected = _quarantine_rejects(con, records, name, q)
-    return _Transformed(silver_out, rejected)
 
 
 def _context_sql() -> str:
@@ -1069,22 +1176,34 @@ def _context_sql() -> str:
         """
 
 
+def _record_keys(files: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Sortable key of (file index, line): records are in file order, then line order."""
+    return (files.astype(np.int64) << 40) | lines.astype(np.int64)
+
+
 def _quarantine_rejects(
-    con: duckdb.DuckDBPyConnection, records: pa.Table, name: str, q: QuarantineBuilder
-) -> int:
-    """Add every rejected record (invalid JSON included) to ``q``; returns how many."""
+    con: duckdb.DuckDBPyConnection,
+    records: pa.Table,
+    names: list[str],
+    qs: list[QuarantineBuilder],
+) -> np.ndarray:
+    """Add every rejected record (invalid JSON included) to its file's quarantine; returns how
+    many each file has."""
     rej = con.sql(
         """
-        SELECT _line, code2 AS code, reason2 AS reason FROM fin WHERE code2 IS NOT NULL
-        ORDER BY _line
+        SELECT _f, _line, code2 AS code, reason2 AS reason FROM fin WHERE code2 IS NOT NULL
+        ORDER BY _f, _line
         """
     ).to_arrow_table()
+    counts = np.zeros(len(names), dtype=np.int64)
     if rej.num_rows == 0:
-        return 0
-    lines = records.column("_line").to_numpy()
-    idx = np.searchsorted(lines, rej.column("_line").to_numpy())
+        return counts
+    rej_f = rej.column("_f").to_numpy()
+    keys = _record_keys(records.column("_f").to_numpy(), records.column("_line").to_numpy())
+    idx = np.searchsorted(keys, _record_keys(rej_f, rej.column("_line").to_numpy()))
     texts = records.column("text").take(pa.array(idx)).to_pylist()
-    for line, code, reason, text in zip(
+    for f, line, code, reason, text in zip(
+        rej_f.tolist(),
         rej.column("_line").to_pylist(),
         rej.column("code").to_pylist(),
         rej.column("reason").to_pylist(),
@@ -1093,8 +1212,9 @@ def _quarantine_rejects(
     ):
         if reason is None:
             reason = _json_error(text)
-        q.add(name, line, Reason(code), reason, text)
-    return rej.num_rows
+        qs[f].add(names[f], line, Reason(code), reason, text)
+    np.add.at(counts, rej_f, 1)
+    return counts
 
 
 def _json_error(text: str) -> str:
@@ -1105,12 +1225,24 @@ def _json_error(text: str) -> str:
     return "not valid JSON"
 
 
-def _silver_tables(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> dict[str, pa.Table]:
-    """learning_events, statement_voids, item_responses and identity rows of the kept records."""
+_FIRST_FILE_WINS = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _f, _line) = 1"
+
+
+def _silver_tables(
+    con: duckdb.DuckDBPyConnection, ctx: ParseContext, multi: bool
+) -> dict[str, pa.Table]:
+    """learning_events, statement_voids, item_responses and identity rows of the kept records,
+    each with ``_f`` (the file it comes from). A new student is first seen at its earliest
+    statement in its first file, as when the files load one by one. With ``multi`` (records of
+    several files), a statement id kept in several files keeps only its first file's event."""
     actors = con.sql(
         """
-        SELECT id_kind, id_value, min(occurred_at) AS first_seen_at FROM fin
-        WHERE code2 IS NULL AND id_kind IS NOT NULL AND id_value IS NOT NULL
+        SELECT id_kind, id_value, arg_min(first_seen_at, _f) AS first_seen_at, min(_f) AS _f
+        FROM (
+            SELECT id_kind, id_value, _f, min(occurred_at) AS first_seen_at FROM fin
+            WHERE code2 IS NULL AND id_kind IS NOT NULL AND id_value IS NOT NULL
+            GROUP BY ALL
+        )
         GROUP BY ALL
         """
     ).to_arrow_table()
@@ -1130,8 +1262,9 @@ def _silver_tables(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> dict[st
         SELECT event_id, occurred_at::DATE AS event_date, occurred_at, student_id, class_id,
             content_id, verb, object_type, {_q(SOURCE)} AS source, event_id AS statement_id,
             duration_s, score_scaled, is_success, is_completion, video_time_s,
-            video_time_from_s, video_time_to_s, false AS is_voided, extensions
+            video_time_from_s, video_time_to_s, false AS is_voided, extensions, _f
         FROM kept WHERE verb_id IS DISTINCT FROM {voided}
+        {_FIRST_FILE_WINS if multi else ""}
         """
     ).to_arrow_table()
     if events.num_rows:
@@ -1139,9 +1272,9 @@ def _silver_tables(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> dict[st
     voids = con.sql(
         f"""
         SELECT ref_id AS voided_statement_id, event_id AS voiding_statement_id,
-            occurred_at AS voided_at
+            occurred_at AS voided_at, _f
         FROM kept WHERE verb_id = {voided}
-        ORDER BY _line
+        ORDER BY _f, _line
         """
     ).to_arrow_table()
     if voids.num_rows:
@@ -1155,12 +1288,12 @@ def _silver_tables(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> dict[st
             k.response, k.is_success AS is_correct,
             coalesce(k.score_raw, k.is_success::INT::DOUBLE) AS score, k.duration_s,
             {_q(SOURCE)} AS source, k.event_id AS statement_id, false AS is_voided,
-            coalesce(k.score_max, 1.0) AS _max_score
+            coalesce(k.score_max, 1.0) AS _max_score, k._f
         FROM kept k
         LEFT JOIN known_content kc ON kc.content_id = {_last_segment("k.quiz_iri")}
         WHERE k.verb_id = {_q(ANSWERED_VERB)} AND k.attempt_id IS NOT NULL
             AND (k.is_success IS NOT NULL OR k.response IS NOT NULL)
-        ORDER BY k._line
+        ORDER BY k._f, k._line
         """
     ).to_arrow_table()
     if responses.num_rows:
@@ -1172,8 +1305,8 @@ def _silver_tables(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> dict[st
 
 
 def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """students rows, student_identity rows (both for new students) and (kind, value) ->
-    student_id for every distinct actor."""
+    """students rows, student_identity rows (both for new students, with the ``_f`` of the
+    actor's first file) and (kind, value) -> student_id for every distinct actor."""
     lookups = {
         "account": (("sourced_id", "username", "account"), "account"),
         "email": (("email",), "email"),
@@ -1183,6 +1316,7 @@ def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.T
     kinds = actors.column("id_kind").to_pylist()
     values = actors.column("id_value").to_pylist()
     seen = actors.column("first_seen_at").to_pylist()
+    files = actors.column("_f").to_pylist()
     by_kind: dict[str, list[int]] = {}
     for i, k in enumerate(kinds):
         by_kind.setdefault(k, []).append(i)
@@ -1192,6 +1326,7 @@ def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.T
     identity_parts = []
     new_sid: list[str] = []
     new_seen: list[object] = []
+    new_f: list[int] = []
     for kind, idx in by_kind.items():
         lookup_types, new_type = lookups[kind]
         vals = [values[i] for i in idx]
@@ -1202,15 +1337,18 @@ def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.T
         if rows.num_rows:
             if kind == "email":
                 rows = rows.append_column("email", rows.column("identifier"))
-            identity_parts.append(rows)
-            first = {values[i]: seen[i] for i in idx}
+            first = {values[i]: (seen[i], files[i]) for i in idx}
+            row_f = []
             for v, sid in zip(
                 rows.column("identifier").to_pylist(),
                 rows.column("student_id").to_pylist(),
                 strict=True,
             ):
                 new_sid.append(sid)
-                new_seen.append(first[v])
+                new_seen.append(first[v][0])
+                row_f.append(first[v][1])
+            new_f.extend(row_f)
+            identity_parts.append(rows.append_column("_f", pa.array(row_f, pa.int32())))
     mapping_table = pa.table(
         {
             "id_kind": pa.array(map_kind, pa.string()),
@@ -1228,6 +1366,7 @@ def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.T
             "student_id": pa.array(new_sid, pa.string()),
             "source": pa.array([SOURCE] * len(new_sid), pa.string()),
             "first_seen_at": pa.array(new_seen, pa.timestamp("us", tz="UTC")),
+            "_f": pa.array(new_f, pa.int32()),
         }
     )
     return students, identity, mapping_table
@@ -1239,8 +1378,11 @@ def derive_quiz_attempts(ctx: ParseContext, responses: pa.Table) -> pa.Table:
     latest answer, summed score and maximum score.
 
     ``responses`` carries a helper column ``_max_score`` (the statement's score.max, else 1);
-    stored responses count 1 each, as item_responses keeps no maximum.
+    stored responses count 1 each, as item_responses keeps no maximum. With ``_f`` (the file index
+    of a batch), an earlier file's response wins, as the insert-only merge keeps it, and each
+    attempt gets the ``_f`` of its last file.
     """
+    has_f = "_f" in responses.column_names
     attempt_ids = pc.unique(responses.column("attempt_id").cast(pa.string()))
     stored = ctx.silver_rows(
         "item_responses",
@@ -1250,7 +1392,7 @@ def derive_quiz_attempts(ctx: ParseContext, responses: pa.Table) -> pa.Table:
     con = _connect()
     try:
         con.register("new_r", responses)
-        union = "SELECT *, 1 AS pri FROM new_r"
+        union = "SELECT *, 1 + _f AS pri FROM new_r" if has_f else "SELECT *, 1 AS pri FROM new_r"
         if stored is not None and stored.num_rows:
             con.register("old_r", stored)
             union = (
@@ -1266,7 +1408,7 @@ def derive_quiz_attempts(ctx: ParseContext, responses: pa.Table) -> pa.Table:
                 any_value(class_id) AS class_id, any_value(quiz_id) AS quiz_id,
                 {_q(SOURCE)} AS source, min(answered_at) AS started_at,
                 max(answered_at) AS submitted_at, sum(score) AS score,
-                sum(_max_score) AS max_score
+                sum(_max_score) AS max_score{", max(_f) AS _f" if has_f else ""}
             FROM d GROUP BY attempt_id ORDER BY attempt_id
             """
         ).to_arrow_table()

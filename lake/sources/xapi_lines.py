@@ -2,10 +2,12 @@
 ``lake.sources.common.read_lines``.
 
 The shared reader builds its Arrow array from a Python list of one ``bytes`` object per line, which
-costs seconds per million lines. This one finds the newlines with numpy and wraps the file's own
-buffer as an Arrow string array (no per-line Python objects); only the newline trim copies. Files it
-does not handle exactly the same way (invalid UTF-8, oversized records) go to the shared reader, so
-numbering and quarantine rules stay identical.
+costs seconds per million lines. This one finds the newlines with numpy and wraps one buffer as an
+Arrow string array (no per-line Python objects): the file's bytes with the newlines dropped (one
+``bytes.replace``), so every line is already trimmed. Lines that are not UTF-8 are found with numpy
+(only lines holding a byte >= 0x80 are decoded in Python) and quarantined as the shared reader does;
+files with oversized records go to the shared reader, so numbering and quarantine rules stay
+identical.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lake.quarantine import QuarantineBuilder
+from lake.quarantine import QuarantineBuilder, Reason
 from lake.sources.common import MAX_RECORD_BYTES, LinesRead, read_bytes, read_lines
 
 # Arrow string arrays use int32 offsets: build one chunk per this many bytes of file.
@@ -38,8 +40,9 @@ def line_ends(data: bytes) -> np.ndarray:
     return ends
 
 
-def _string_chunks(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[pa.Array]:
-    """Zero-copy string arrays over ``data`` (lines with their newline), in < 2 GiB chunks."""
+def _string_chunks(data: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> list[pa.Array]:
+    """Zero-copy string arrays over ``data`` (line ``i`` is ``data[starts[i]:ends[i]]``, lines
+    contiguous), in < 2 GiB chunks."""
     buf = pa.py_buffer(data)
     chunks = []
     i = 0
@@ -65,26 +68,37 @@ def read_lines_fast(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
 
     Raises ``lake.sources.common.FileReadError`` when the file cannot be decompressed.
     """
-    data = read_bytes(path)
+    data: bytes | bytearray = read_bytes(path)
     ends = line_ends(data)
     starts = np.concatenate([np.zeros(1, np.int64), ends[:-1]])
     lengths = ends - starts
     if lengths.size and int(lengths.max()) > MAX_RECORD_BYTES:
         return read_lines(path, name, q)
-    chunks = _string_chunks(data, starts, ends)
-    try:
-        for c in chunks:
-            c.validate(full=True)
-    except pa.ArrowInvalid:  # not UTF-8 somewhere: the shared reader quarantines those lines
-        return read_lines(path, name, q)
-    text = pa.chunked_array(chunks, pa.string()) if chunks else pa.chunked_array([], pa.string())
-    text = pc.utf8_rtrim(text, characters="\r\n")
+    bad = np.zeros(0, np.int64)
+    if not data.isascii() and not _valid_utf8(data, starts, ends):
+        bad = _quarantine_bad_encoding(data, starts, ends, name, q)
+        # Blank the bad lines (spaces, newline kept): numbering holds and they drop out below.
+        data = bytearray(data)
+        for i in bad.tolist():
+            end = int(ends[i]) - (data[int(ends[i]) - 1] == 10)
+            data[int(starts[i]) : end] = b" " * (end - int(starts[i]))
+    if b"\r" in data:  # trailing carriage returns: trim with Arrow
+        text = pa.chunked_array(_string_chunks(data, starts, ends), pa.string())
+        text = pc.utf8_rtrim(text, characters="\r\n")
+        first_at, body = starts, data
+        trimmed_len = pc.binary_length(text).to_numpy(zero_copy_only=False)
+    else:  # drop every newline at once; line i then starts i bytes earlier
+        body = data.replace(b"\n", b"")
+        shift = np.arange(len(starts), dtype=np.int64)
+        first_at = starts - shift
+        cut_ends = np.append(first_at[1:], np.int64(len(body)))
+        text = pa.chunked_array(_string_chunks(body, first_at, cut_ends), pa.string())
+        trimmed_len = cut_ends - first_at
     numbers = np.arange(1, len(starts) + 1, dtype=np.int64)
-    trimmed_len = pc.binary_length(text).to_numpy(zero_copy_only=False)
     keep = trimmed_len > 0
     # Whitespace-only lines are blank too; only lines starting with whitespace can be.
-    safe_starts = np.minimum(starts, max(len(data) - 1, 0))
-    first = np.frombuffer(data, dtype=np.uint8)[safe_starts] if len(data) else np.zeros(0)
+    safe_starts = np.minimum(first_at, max(len(body) - 1, 0))
+    first = np.frombuffer(body, dtype=np.uint8)[safe_starts] if len(body) else np.zeros(0)
     suspect = np.flatnonzero(keep & np.isin(first, _WHITESPACE_BYTES))
     if suspect.size:
         vals = pc.utf8_trim_whitespace(text.take(pa.array(suspect)))
@@ -93,4 +107,43 @@ def read_lines_fast(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
     table = pa.table({"_line": pa.array(numbers), "text": text})
     if not keep.all():
         table = table.filter(pa.array(keep))
-    return LinesRead(table=table, rows_in=table.num_rows, quarantined=0)
+    return LinesRead(table=table, rows_in=table.num_rows + len(bad), quarantined=len(bad))
+
+
+def _valid_utf8(data: bytes, starts: np.ndarray, ends: np.ndarray) -> bool:
+    try:
+        for c in _string_chunks(data, starts, ends):
+            c.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _quarantine_bad_encoding(
+    data: bytes, starts: np.ndarray, ends: np.ndarray, name: str, q: QuarantineBuilder
+) -> np.ndarray:
+    """Indexes of the lines that are not UTF-8, each quarantined (``bad_encoding``) with the
+    message and raw bytes ``read_lines`` gives it; only lines with a non-ASCII byte are decoded."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    hits = [
+        np.flatnonzero(buf[s : s + _SCAN_BYTES] >= 0x80) + s
+        for s in range(0, len(buf), _SCAN_BYTES)
+    ]
+    high = np.concatenate(hits) if hits else np.zeros(0, np.int64)
+    bad = []
+    for i in np.unique(np.searchsorted(ends, high, side="right")).tolist():
+        line = data[int(starts[i]) : int(ends[i])]
+        if line.endswith(b"\n"):
+            line = line[:-1]
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            q.add(
+                name,
+                i + 1,
+                Reason.BAD_ENCODING,
+                f"not UTF-8: {exc.reason} at byte {exc.start}",
+                line,
+            )
+            bad.append(i)
+    return np.asarray(bad, dtype=np.int64)

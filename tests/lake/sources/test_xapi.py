@@ -665,3 +665,103 @@ def test_hostile_input_never_raises(
         assert r.rows_in == r.rows_kept + r.rows_quarantined
     q = io.read(s, quarantine_spec("xapi"))
     assert q.num_rows == sum(r.rows_quarantined for r in reports)
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+def _batch_files() -> dict[str, bytes]:
+    """Three files with what a batch must split back per file: duplicates within a file and
+    across files, a void before its target, an attempt spanning files, bad lines."""
+    attempt = str(uuid.uuid4())
+
+    def answer(item: str, response: str, ts: str) -> dict[str, Any]:
+        return statement(
+            verb=ANSWERED,
+            object_id=f"{HOME}/content/{item}",
+            object_type=QUESTION_TYPE,
+            result={"success": response == "a", "response": response},
+            registration=attempt,
+            timestamp=ts,
+        )
+
+    s1, target = statement(), statement(student="stu-3")
+    void = statement(verb=VOIDED)
+    void["object"] = {"objectType": "StatementRef", "id": target["id"]}
+    first = [
+        s1,
+        statement(student="stu-9", timestamp="2026-09-01T10:00:00Z"),
+        s1,  # duplicate within the file: quarantined
+        void,
+        answer("q1", "a", "2026-09-01T10:01:00Z"),
+        answer("page-1", "b", "2026-09-01T10:02:00Z"),
+    ]
+    again = statement(sid=s1["id"], student="stu-4")  # same id, another file: first one wins
+    second = [
+        target,
+        again,
+        statement(student="stu-9", timestamp="2026-09-01T09:00:00Z"),
+        answer("q1", "b", "2026-09-01T10:03:00Z"),  # same attempt and item: first one wins
+    ]
+    third = [statement(class_iri=f"{HOME}/classes/class-404"), statement(student="stu-5")]
+    return {
+        "2026-09-01/a.jsonl": dumps_lines(first) + b"{not json\n",
+        "2026-09-01/b.jsonl": b"\n  \n" + dumps_lines(second),
+        "2026-09-02/c.jsonl": dumps_lines(third) + b'{"id": "\xff"}\n',
+    }
+
+
+def _lake_contents(settings: LakeSettings) -> dict[str, list[dict[str, Any]]]:
+    stamps = {"_loaded_at", "_ingested_at", "_ingest_date", "quarantined_at"}
+    specs = [
+        silver(t)
+        for t in (
+            "learning_events",
+            "statement_voids",
+            "item_responses",
+            "quiz_attempts",
+            "students",
+            "student_identity",
+        )
+    ]
+    out = {}
+    for spec in [*specs, quarantine_spec("xapi"), bronze_spec("xapi", "statements")]:
+        rows = [
+            {k: v for k, v in r.items() if k not in stamps}
+            for r in io.read(settings, spec).to_pylist()
+        ]
+        out[spec.name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+    return out
+
+
+def test_parse_batch_matches_loading_files_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _batch_files()
+    lakes = {}
+    for mode in ("batch", "one_by_one"):
+        s = LakeSettings(lake=tmp_path / mode / "lake", landing=tmp_path / mode / "landing")
+        _known(s, ["class-1"], ["page-1", "q1"])
+        for name, data in files.items():
+            _write(s, name, data)
+        units = loader.pending_units(s, "xapi")
+        assert len(units) == 3
+        if mode == "batch":
+            with monkeypatch.context() as m:  # the batch path must not fall back to parse
+                m.setattr(type(loader.parser_for("xapi")), "parse", None)
+                reports = loader.load_batch(s, units)
+        else:
+            reports = [loader.load_unit(s, u) for u in units]
+        lakes[mode] = (
+            [(r.unit, r.load_id, r.rows_in, r.rows_kept, r.rows_quarantined) for r in reports],
+            _lake_contents(s),
+        )
+    batch, one_by_one = lakes["batch"], lakes["one_by_one"]
+    assert batch[0] == one_by_one[0]
+    assert [r[2:] for r in batch[0]] == [(7, 5, 2), (4, 4, 0), (3, 1, 2)]
+    assert batch[1] == one_by_one[1]
+    contents = batch[1]
+    events = contents["silver/learning_events"]
+    assert len(events) == 8 and sum(e["is_voided"] for e in events) == 1
+    assert {r["load_id"] for r in contents["quarantine/xapi"]} == {batch[0][0][1], batch[0][2][1]}
+    assert len({e["_load_id"] for e in events}) == 3
