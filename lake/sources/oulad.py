@@ -48,7 +48,6 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 
@@ -65,6 +64,7 @@ from lake.sources.common import (
     MAX_RECORD_BYTES,
     FileReadError,
     bronze_records,
+    duckdb_cursor,
     read_bytes,
     read_csv,
 )
@@ -644,7 +644,7 @@ def _student_vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBu
 
 def _event_ids(keys: pl.DataFrame) -> pl.DataFrame:
     """Deterministic event ids (MD5 of the row's identity), computed in DuckDB."""
-    con = duckdb.connect()
+    con = duckdb_cursor()
     try:
         con.register("k", keys.to_arrow())
         out = con.sql(

@@ -15,7 +15,14 @@ import pyarrow.compute as pc
 
 from lake.quarantine import QuarantineBuilder, Reason
 from lake.sources.base import UnsupportedFileError
-from lake.sources.common import FileReadError, bronze_lines, bronze_records, read_csv, read_lines
+from lake.sources.common import (
+    FileReadError,
+    bronze_lines,
+    bronze_records,
+    duckdb_cursor,
+    read_csv,
+    read_lines,
+)
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_ID_CHARS = 256
@@ -83,10 +90,8 @@ def file_kind(unit_name: str) -> str:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that computes in UTC."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+    """A DuckDB connection that computes in UTC (see ``common.duckdb_cursor``)."""
+    return duckdb_cursor()
 
 
 def read_records(path: Path, name: str, q: QuarantineBuilder, fields: dict[str, Kind]) -> Records:

@@ -62,7 +62,7 @@ from lake.sources.base import (
     UnsupportedFileError,
     discover_files,
 )
-from lake.sources.common import FileReadError, bronze_lines, read_bytes
+from lake.sources.common import FileReadError, bronze_lines, duckdb_cursor, read_bytes
 from lake.sources.xapi_lines import read_lines_fast
 from lake.tables import LOAD_ID
 
@@ -852,9 +852,8 @@ class _Transformed:
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(_MACROS)
+    con = duckdb_cursor()
+    con.execute(_MACROS)  # TEMP macros: private to this cursor
     return con
 
 
