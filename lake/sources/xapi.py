@@ -27,7 +27,8 @@ Rules (reason codes from ``lake.quarantine.Reason``):
 Mapping: the class is the first known class among the context activities (parent, then grouping,
 then category; each as its full IRI, then its URL-decoded last path segment), else the object
 itself when it is a known class. ``content_id`` is the object IRI's last path segment when that is
-a known ``content_items.content_id``, else the full IRI. Actors not in the roster are kept as new
+a known ``content_items.content_id`` or ``items.item_id`` (a question answered), else the full
+IRI. Actors not in the roster are kept as new
 students (``student_identity`` + ``students`` rows); a Group actor has no student. Statements
 without ``id`` get a name-based UUID (version 5, SHA-1 of a fixed namespace and the minified
 statement), so re-loading the same file gives the same ``event_id``. ``extensions`` is
@@ -931,7 +932,10 @@ def _isolate(
 
 def _register_known(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> None:
     classes = sorted(ctx.known_ids("classes", "class_id"))
-    content = sorted(ctx.known_ids("content_items", "content_id"))
+    # Questions are content too: an answered statement's object is an item of an item bank.
+    content = sorted(
+        ctx.known_ids("content_items", "content_id") | ctx.known_ids("items", "item_id")
+    )
     con.register("known_classes", pa.table({"class_id": pa.array(classes, pa.string())}))
     con.register("known_content", pa.table({"content_id": pa.array(content, pa.string())}))
 
