@@ -2,11 +2,13 @@
 
 import dagster as dg
 
-from orchestration.defs import ingest
+from orchestration.defs import curate, ingest, quality
 from orchestration.resources import LakeResource
 
 defs = dg.Definitions.merge(
     ingest.defs,
+    curate.defs,
+    quality.defs,
     dg.Definitions(
         resources={"lake": LakeResource()},
         # One process per run: each step in its own process would re-import the stack (about

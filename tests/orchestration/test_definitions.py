@@ -56,6 +56,16 @@ def test_selecting_a_silver_table_runs_only_the_sources_behind_it() -> None:
     assert sources_for([dg.AssetKey(["silver", "learning_events"])]) == {"oulad", "xapi", "caliper"}
 
 
+def test_dbt_models_hang_off_silver_and_show_their_layer() -> None:
+    graph = _graph()
+    stg = graph.get(dg.AssetKey(["staging", "stg_silver__learning_events"]))
+    assert {k.to_user_string() for k in stg.parent_keys} == {"silver/learning_events"}
+    mart = graph.get(dg.AssetKey(["gold", "items", "fct_item_statistics"]))
+    assert mart.group_name == "gold_items"
+    checks = {k.name for k in graph.asset_check_keys if k.asset_key == mart.key}
+    assert "unique_fct_item_statistics_item_id" in checks
+
+
 def test_sensor_schedules_and_daily_event_job_are_defined() -> None:
     repo = defs.get_repository_def()
     assert repo.has_sensor_def("landing_sensor")
@@ -124,3 +134,20 @@ def test_cli_materialises_the_whole_graph_honouring_lake_and_landing(tmp_path: P
     assert (run.stdout + run.stderr).count("ASSET_CHECK_EVALUATION") >= len(SILVER) + len(
         QUARANTINE
     )
+    # The curated layer ran too: every mart is a gold Delta table with rows, and the warehouse
+    # sits next to the lake (LEARNSMART_WAREHOUSE unset).
+    from deltalake import DeltaTable
+
+    for mart in (
+        "engagement/fct_daily_engagement",
+        "items/fct_item_statistics",
+        "features/fct_student_week_features",
+    ):
+        assert DeltaTable(str(lake / "gold" / mart)).to_pyarrow_table().num_rows > 0, mart
+    assert (tmp_path / "warehouse.duckdb").exists()
+    graph = _graph()
+    dbt_checks = [k for k in graph.asset_check_keys if k.asset_key.path[0] in ("staging", "gold")]
+    assert "ASSET_CHECK_EVALUATION" in run.stdout + run.stderr
+    assert (run.stdout + run.stderr).count("ASSET_CHECK_EVALUATION") >= len(SILVER) + len(
+        QUARANTINE
+    ) + len(dbt_checks)

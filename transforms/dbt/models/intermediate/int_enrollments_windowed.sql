@@ -1,0 +1,34 @@
+-- One row per student per class enrolment, with the dates that bound it: registered (known at
+-- registration) and withdrawn (only known once it happened).
+with enrollments as (
+
+    select * from {{ ref('stg_silver__enrollments') }}
+
+),
+
+classes as (
+
+    select class_id, start_date from {{ ref('int_classes_calendared') }}
+
+)
+
+select
+    enrollments.student_id,
+    enrollments.class_id,
+    enrollments.status,
+    enrollments.final_result,
+    enrollments.num_prev_attempts,
+    enrollments.studied_credits,
+    coalesce(cast(enrollments.registered_at as date), enrollments.begin_date, classes.start_date)
+        as registered_date,
+    coalesce(
+        cast(enrollments.unregistered_at as date),
+        case when enrollments.status in ('tobedeleted', 'inactive') then enrollments.end_date end
+    ) as withdrawn_date,
+    date_diff(
+        'day',
+        coalesce(cast(enrollments.registered_at as date), enrollments.begin_date),
+        classes.start_date
+    ) as days_registered_before_start
+from enrollments
+left join classes using (class_id)

@@ -1,0 +1,42 @@
+"""dbt-duckdb source plugin: a silver Delta table, or an empty one with its declared schema.
+
+It extends dbt-duckdb's built-in ``delta`` plugin in two ways:
+
+* a silver table that was never written (a school without OULAD has no ``assessments``) reads as
+  an empty table with the schema declared in ``lake.tables``, so every model still builds;
+* the table is handed to DuckDB as an Arrow table, not a dataset: DuckDB 2.0 pushes join filters
+  into Arrow *datasets* as ``string_view`` scalars that pyarrow 25 cannot compare with ``string``
+  columns ("Function 'greater_equal' has no kernel matching input types (string, string_view)").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.duckdb.utils import SourceConfig
+from deltalake import DeltaTable
+
+from lake.tables import SILVER_BY_TABLE
+
+
+class Plugin(BasePlugin):
+    """Source meta: ``delta_table_path`` (required); the silver table name is the identifier."""
+
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self._config = plugin_config or {}
+
+    def load(self, source_config: SourceConfig) -> pa.Table:
+        path = source_config["delta_table_path"]
+        columns = source_config.get("columns_to_read")
+        if not (Path(path) / "_delta_log").is_dir():
+            spec = SILVER_BY_TABLE.get(source_config.identifier)
+            if spec is None:
+                raise FileNotFoundError(f"no Delta table at {path} and no silver schema for it")
+            return spec.schema.empty_table()
+        return DeltaTable(path).to_pyarrow_table(columns=columns)
+
+    def default_materialization(self) -> str:
+        return "table"
