@@ -3,8 +3,10 @@ JSON array of statements, an LRS result ``{"statements": [...], "more": ...}`` o
 Any of them may be gzip-compressed.
 
 One record is one statement; its line is the physical line (JSON lines) or the 1-based position in
-the array (``.json``). Validation, mapping and every join run in DuckDB over the whole file at
-once; Python only touches rejected records and each distinct actor (identity resolution).
+the array (``.json``). Validation, mapping and every join run in DuckDB, ``CHUNK_LINES`` records
+at a time (duplicates are still found across a whole file; silver rows, identity resolution and
+quiz attempts are made once over all chunks); Python only touches rejected records and each
+distinct actor (identity resolution).
 
 Rules (reason codes from ``lake.quarantine.Reason``):
 
@@ -948,31 +950,54 @@ def _transform_sql(
     qs: list[QuarantineBuilder],
 ) -> _Transformed:
     """Validate and map the records of one or more files (``_f``: index into ``names`` and
-    ``qs``; ``_line``; ``text``) in one pass. Duplicate statement ids are looked for within each
-    file; silver rows carry ``_f``, and a statement id kept in several files is kept once, from
-    the first file (as the insert-only merge would keep it)."""
-    con.register("src", records)
+    ``qs``; ``_line``; ``text``), in chunks of ``CHUNK_LINES`` records. Duplicate statement ids
+    are looked for within each file, across chunks too; silver rows carry ``_f``, and a
+    statement id kept in several files is kept once, from the first file (as the insert-only
+    merge would keep it)."""
     now_sql = f"TIMESTAMPTZ {_q(ctx.now.isoformat())}"
     rules = _checks(now_sql)
     schema = _q(json.dumps(_SCHEMA))
-    # Stage 1: tier 1 on every record: the mapped fields, and whether the record is suspect
-    # (breaks a rule or has an ambiguous container). Tier 2 (``_precise_reasons``) then decides
-    # each suspect record exactly; a clean record's tier-1 fields are exact. json_transform runs
-    # only on valid JSON (try() would double its cost); should it still fail, try() it is.
-    try:
-        _stage1(
-            con,
-            rules,
-            now_sql,
-            f"CASE WHEN json_valid(text) THEN json_transform(text, {schema}) END",
-        )
-    except duckdb.Error:
-        _stage1(con, rules, now_sql, f"try(json_transform(text, {schema}))")
-    _precise_reasons(con, rules)
-    _stages234(con)
+    # Records go through the SQL stages CHUNK_LINES at a time (in (file, line) order), which
+    # bounds the working set on big files. ``seen`` holds the (file, statement id, line) of every
+    # record kept by an earlier chunk, so a repeat in a later chunk is a duplicate as within one;
+    # the kept records of all chunks gather in ``kept_all``, from which silver rows (identity
+    # resolution included) are made once.
+    con.execute("CREATE OR REPLACE TEMP TABLE seen (_f INTEGER, event_id VARCHAR, _line BIGINT)")
+    rejects: list[pa.Table] = []
+    step = max(int(CHUNK_LINES), 1)
+    for start in range(0, max(records.num_rows, 1), step):
+        part = records.slice(start, step)
+        con.register("src", part)
+        # Stage 1: tier 1 on every record: the mapped fields, and whether the record is suspect
+        # (breaks a rule or has an ambiguous container). Tier 2 (``_precise_reasons``) then
+        # decides each suspect record exactly; a clean record's tier-1 fields are exact.
+        # json_transform runs only on valid JSON (try() would double its cost); should it still
+        # fail, try() it is.
+        try:
+            _stage1(
+                con,
+                rules,
+                now_sql,
+                f"CASE WHEN json_valid(text) THEN json_transform(text, {schema}) END",
+            )
+        except duckdb.Error:
+            _stage1(con, rules, now_sql, f"try(json_transform(text, {schema}))")
+        _precise_reasons(con, rules)
+        _stages234(con)
+        rejects.append(_chunk_rejects(con, part))
+        kept = "SELECT * EXCLUDE (ca) FROM fin WHERE code2 IS NULL"
+        if start == 0:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE kept_all AS {kept}")
+        else:
+            con.execute(f"INSERT INTO kept_all {kept}")
+        con.execute("INSERT INTO seen SELECT _f, event_id, _line FROM fin WHERE code2 IS NULL")
+        con.unregister("src")
+    for table in ("st", "precise", "ctx", "objs", "fin", "seen"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     # Silver first: should it fail, nothing of this batch has reached the quarantine yet.
     silver_out = _silver_tables(con, ctx, multi=len(names) > 1)
-    rejected = _quarantine_rejects(con, records, names, qs)
+    con.execute("DROP TABLE IF EXISTS kept_all")
+    rejected = _quarantine_rejects(rejects, names, qs)
     return _Transformed(silver_out, rejected)
 
 
@@ -1089,15 +1114,20 @@ def _stages234(con: duckdb.DuckDBPyConnection) -> None:
             SELECT _f, event_id, min(_line) AS first_line FROM j WHERE code2 IS NULL
             GROUP BY _f, event_id HAVING count(*) > 1
         )
-        SELECT j.* REPLACE (
-            CASE WHEN d.first_line < j._line THEN {_q(Reason.DUPLICATE_RECORD)}
-                ELSE j.code2 END AS code2,
-            CASE WHEN d.first_line < j._line
-                THEN 'statement id ' || j.event_id || ' repeats line ' || d.first_line
-                ELSE j.reason2 END AS reason2
+        , firsts AS (
+            SELECT j.*, coalesce(s._line, d.first_line) AS first_line
+            FROM j
+            LEFT JOIN dups d ON d._f = j._f AND d.event_id = j.event_id AND j.code2 IS NULL
+            LEFT JOIN seen s ON s._f = j._f AND s.event_id = j.event_id AND j.code2 IS NULL
         )
-        FROM j LEFT JOIN dups d
-            ON d._f = j._f AND d.event_id = j.event_id AND j.code2 IS NULL
+        SELECT * EXCLUDE (first_line) REPLACE (
+            CASE WHEN first_line < _line THEN {_q(Reason.DUPLICATE_RECORD)}
+                ELSE code2 END AS code2,
+            CASE WHEN first_line < _line
+                THEN 'statement id ' || event_id || ' repeats line ' || first_line
+                ELSE reason2 END AS reason2
+        )
+        FROM firsts
         """
     )
 
@@ -1184,39 +1214,57 @@ def _record_keys(files: np.ndarray, lines: np.ndarray) -> np.ndarray:
     return (files.astype(np.int64) << 40) | lines.astype(np.int64)
 
 
-def _quarantine_rejects(
-    con: duckdb.DuckDBPyConnection,
-    records: pa.Table,
-    names: list[str],
-    qs: list[QuarantineBuilder],
-) -> np.ndarray:
-    """Add every rejected record (invalid JSON included) to its file's quarantine; returns how
-    many each file has."""
+def _chunk_rejects(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
+    """The rejected records of the chunk in ``fin`` (``records``: its input), in (file, line)
+    order: ``_f``, ``_line``, ``code``, ``reason`` and the record's ``text``."""
     rej = con.sql(
         """
         SELECT _f, _line, code2 AS code, reason2 AS reason FROM fin WHERE code2 IS NOT NULL
         ORDER BY _f, _line
         """
     ).to_arrow_table()
-    counts = np.zeros(len(names), dtype=np.int64)
-    if rej.num_rows == 0:
-        return counts
-    rej_f = rej.column("_f").to_numpy()
     keys = _record_keys(records.column("_f").to_numpy(), records.column("_line").to_numpy())
-    idx = np.searchsorted(keys, _record_keys(rej_f, rej.column("_line").to_numpy()))
-    texts = records.column("text").take(pa.array(idx)).to_pylist()
-    for f, line, code, reason, text in zip(
-        rej_f.tolist(),
-        rej.column("_line").to_pylist(),
-        rej.column("code").to_pylist(),
-        rej.column("reason").to_pylist(),
-        texts,
-        strict=True,
-    ):
-        if reason is None:
-            reason = _json_error(text)
-        qs[f].add(names[f], line, Reason(code), reason, text)
-    np.add.at(counts, rej_f, 1)
+    idx = np.searchsorted(
+        keys, _record_keys(rej.column("_f").to_numpy(), rej.column("_line").to_numpy())
+    )
+    return rej.append_column("text", pa.array(_take_texts(records.column("text"), idx)))
+
+
+def _take_texts(text: pa.ChunkedArray, idx: np.ndarray) -> list[str]:
+    """``text[i]`` for the sorted indexes ``idx``, chunk by chunk: a ``take`` across chunks
+    would concatenate them, which overflows a string array's offsets past 2 GiB."""
+    out: list[str] = []
+    base = 0
+    for chunk in text.chunks:
+        lo, hi = np.searchsorted(idx, [base, base + len(chunk)])
+        if hi > lo:
+            out += chunk.take(pa.array(idx[lo:hi] - base)).to_pylist()
+        base += len(chunk)
+    return out
+
+
+def _quarantine_rejects(
+    rejects: list[pa.Table], names: list[str], qs: list[QuarantineBuilder]
+) -> np.ndarray:
+    """Add every rejected record (invalid JSON included; ``_chunk_rejects`` tables, in order)
+    to its file's quarantine; returns how many each file has."""
+    counts = np.zeros(len(names), dtype=np.int64)
+    for rej in rejects:
+        if rej.num_rows == 0:
+            continue
+        rej_f = rej.column("_f").to_numpy()
+        for f, line, code, reason, text in zip(
+            rej_f.tolist(),
+            rej.column("_line").to_pylist(),
+            rej.column("code").to_pylist(),
+            rej.column("reason").to_pylist(),
+            rej.column("text").to_pylist(),
+            strict=True,
+        ):
+            if reason is None:
+                reason = _json_error(text)
+            qs[f].add(names[f], line, Reason(code), reason, text)
+        np.add.at(counts, rej_f, 1)
     return counts
 
 
@@ -1227,6 +1275,9 @@ def _json_error(text: str) -> str:
         return f"not valid JSON: {exc}"
     return "not valid JSON"
 
+
+# Records per pass through the SQL stages of ``_transform_sql`` (tests shrink it).
+CHUNK_LINES = 500_000
 
 _FIRST_FILE_WINS = "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _f, _line) = 1"
 
@@ -1242,7 +1293,7 @@ def _silver_tables(
         """
         SELECT id_kind, id_value, arg_min(first_seen_at, _f) AS first_seen_at, min(_f) AS _f
         FROM (
-            SELECT id_kind, id_value, _f, min(occurred_at) AS first_seen_at FROM fin
+            SELECT id_kind, id_value, _f, min(occurred_at) AS first_seen_at FROM kept_all
             WHERE code2 IS NULL AND id_kind IS NOT NULL AND id_value IS NOT NULL
             GROUP BY ALL
         )
@@ -1255,7 +1306,7 @@ def _silver_tables(
     kept = """
         SELECT f.*, m.student_id,
             coalesce(f.ctx_class_id, f.object_class_id) AS class_id
-        FROM fin f LEFT JOIN actor_map m ON m.id_kind = f.id_kind AND m.id_value = f.id_value
+        FROM kept_all f LEFT JOIN actor_map m ON m.id_kind = f.id_kind AND m.id_value = f.id_value
         WHERE f.code2 IS NULL
     """
     con.execute(f"CREATE OR REPLACE TEMP VIEW kept AS {kept}")

@@ -89,6 +89,7 @@ def read_lines_fast(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
         trimmed_len = pc.binary_length(text).to_numpy(zero_copy_only=False)
     else:  # drop every newline at once; line i then starts i bytes earlier
         body = data.replace(b"\n", b"")
+        del data  # the file's bytes: only the copy without newlines is kept
         shift = np.arange(len(starts), dtype=np.int64)
         first_at = starts - shift
         cut_ends = np.append(first_at[1:], np.int64(len(body)))
@@ -101,13 +102,26 @@ def read_lines_fast(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
     first = np.frombuffer(body, dtype=np.uint8)[safe_starts] if len(body) else np.zeros(0)
     suspect = np.flatnonzero(keep & np.isin(first, _WHITESPACE_BYTES))
     if suspect.size:
-        vals = pc.utf8_trim_whitespace(text.take(pa.array(suspect)))
-        blank = pc.equal(vals, "").to_numpy(zero_copy_only=False)
-        keep[suspect[blank]] = False
+        keep[suspect[_blank_lines(text, suspect)]] = False
     table = pa.table({"_line": pa.array(numbers), "text": text})
     if not keep.all():
         table = table.filter(pa.array(keep))
     return LinesRead(table=table, rows_in=table.num_rows + len(bad), quarantined=len(bad))
+
+
+def _blank_lines(text: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
+    """Mask over ``rows`` (sorted line indexes into ``text``): the lines that are only
+    whitespace. Chunk by chunk: a ``take`` across chunks would concatenate them, and a file over
+    2 GiB overflows a string array's offsets."""
+    masks = []
+    base = 0
+    for chunk in text.chunks:
+        lo, hi = np.searchsorted(rows, [base, base + len(chunk)])
+        if hi > lo:
+            vals = pc.utf8_trim_whitespace(chunk.take(pa.array(rows[lo:hi] - base)))
+            masks.append(pc.equal(vals, "").to_numpy(zero_copy_only=False))
+        base += len(chunk)
+    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
 
 def _valid_utf8(data: bytes, starts: np.ndarray, ends: np.ndarray) -> bool:

@@ -769,3 +769,111 @@ def test_parse_batch_matches_loading_files_one_by_one(
     assert len(events) == 8 and sum(e["is_voided"] for e in events) == 1
     assert {r["load_id"] for r in contents["quarantine/xapi"]} == {batch[0][0][1], batch[0][2][1]}
     assert len({e["_load_id"] for e in events}) == 3
+
+
+def _chunk_file() -> bytes:
+    """One file whose records span many small chunks: duplicates whose first occurrence is in an
+    earlier chunk (also of a statement without id), voids before and after their targets,
+    answers of one attempt in several chunks, a new student first seen in a later chunk, bad
+    and blank lines."""
+    attempt = str(uuid.uuid4())
+    quiz = [{"id": f"{HOME}/quizzes/quiz-1", "definition": {"type": ASSESSMENT_TYPE}}]
+
+    def answer(item: str, ok: bool, ts: str) -> dict[str, Any]:
+        return statement(
+            verb=ANSWERED,
+            object_id=f"{HOME}/items/{item}",
+            object_type=QUESTION_TYPE,
+            registration=attempt,
+            parents=quiz,
+            timestamp=ts,
+            result={"success": ok, "response": "a" if ok else "b"},
+        )
+
+    s1, s2 = statement(), statement(student="stu-new", timestamp="2026-09-01T12:00:00Z")
+    no_id = statement(student="stu-2")
+    del no_id["id"]
+    target, late_target = statement(student="stu-3"), statement(student="stu-4")
+    lines = [
+        s1,
+        s2,
+        answer("q1", True, "2026-09-01T10:00:00Z"),
+        _void(late_target["id"]),
+        no_id,
+        target,
+        statement(sid=s1["id"].upper(), student="stu-9"),  # repeats line 1, another chunk
+        answer("q2", False, "2026-09-01T10:01:00Z"),
+        _void(target["id"]),
+        statement(student="stu-new", timestamp="2026-09-01T08:00:00Z"),  # earlier sighting
+        s2,  # repeats line 2
+        no_id,  # repeats line 5 (same name-based id)
+        late_target,
+        answer("q1", False, "2026-09-01T10:02:00Z"),  # same attempt and item: a duplicate id
+        statement(class_iri=f"{HOME}/classes/class-404"),
+        answer("q3", True, "2026-09-01T10:03:00Z"),
+        s1,  # repeats line 1 again
+    ]
+    body = dumps_lines(lines)
+    return body + b"{not json\n\n   \n" + dumps_lines([statement(), s2])
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+def test_chunked_parse_matches_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Records through the SQL stages a few at a time give the same lake as all at once, for
+    one file (``parse``) and for a batch of files (``parse_batch``)."""
+    from lake.sources import xapi
+
+    cases = {"file": {"2026-09-01/big.jsonl": _chunk_file()}, "batch": _batch_files()}
+    for label, files in cases.items():
+        lakes = {}
+        for mode, lines in (("whole", xapi.CHUNK_LINES), ("chunked", chunk)):
+            s = LakeSettings(
+                lake=tmp_path / label / mode / "lake", landing=tmp_path / label / mode / "landing"
+            )
+            _known(s, ["class-1"], ["page-1", "quiz-1", "q1"])
+            for name, data in files.items():
+                _write(s, name, data)
+            with monkeypatch.context() as m:
+                m.setattr(xapi, "CHUNK_LINES", lines)
+                reports = loader.load_batch(s, loader.pending_units(s, "xapi"))
+            assert all(r.error is None for r in reports)
+            lakes[mode] = (
+                [(r.rows_in, r.rows_kept, r.rows_quarantined) for r in reports],
+                _lake_contents(s),
+            )
+        assert lakes["chunked"] == lakes["whole"], label
+
+
+def test_chunked_duplicates_across_chunks(
+    lake: LakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lake.sources import xapi
+
+    monkeypatch.setattr(xapi, "CHUNK_LINES", 2)
+    _write(lake, "2026-09-01/big.jsonl", _chunk_file())
+    (report,) = _ingest(lake)
+    assert (report.rows_in, report.rows_kept, report.rows_quarantined) == (20, 13, 7)
+    got = sorted((q["line"], q["reason_code"]) for q in _quarantine(lake))
+    assert got == [
+        (7, "duplicate_record"),
+        (11, "duplicate_record"),
+        (12, "duplicate_record"),
+        (15, "unknown_class"),
+        (17, "duplicate_record"),
+        (18, "malformed_json"),
+        (22, "duplicate_record"),
+    ]
+    dup = {q["line"]: q["reason"] for q in _quarantine(lake)}
+    assert dup[7].endswith("repeats line 1") and dup[12].endswith("repeats line 5")
+    events = _rows(lake, "learning_events")
+    assert len(events) == 11 and sum(e["is_voided"] for e in events) == 2
+    assert len(_rows(lake, "statement_voids")) == 2
+    # stu-new is one student, first seen at its earliest statement (in a later chunk).
+    (new,) = [r for r in _rows(lake, "student_identity") if r["identifier"] == "stu-new"]
+    (student,) = [r for r in _rows(lake, "students") if r["student_id"] == new["student_id"]]
+    assert student["first_seen_at"].isoformat() == "2026-09-01T08:00:00+00:00"
+    assert len(_rows(lake, "item_responses")) == 3
+    (att,) = _rows(lake, "quiz_attempts")
+    assert (att["score"], att["max_score"]) == (2, 3)
