@@ -1289,12 +1289,14 @@ def _silver_tables(
     each with ``_f`` (the file it comes from). A new student is first seen at its earliest
     statement in its first file, as when the files load one by one. With ``multi`` (records of
     several files), a statement id kept in several files keeps only its first file's event."""
+    voided = _q(VOIDED_VERB)
     actors = con.sql(
-        """
+        f"""
         SELECT id_kind, id_value, arg_min(first_seen_at, _f) AS first_seen_at, min(_f) AS _f
         FROM (
             SELECT id_kind, id_value, _f, min(occurred_at) AS first_seen_at FROM kept_all
             WHERE code2 IS NULL AND id_kind IS NOT NULL AND id_value IS NOT NULL
+                AND verb_id IS DISTINCT FROM {voided}  -- voiding is an act of staff, not study
             GROUP BY ALL
         )
         GROUP BY ALL
@@ -1310,7 +1312,6 @@ def _silver_tables(
         WHERE f.code2 IS NULL
     """
     con.execute(f"CREATE OR REPLACE TEMP VIEW kept AS {kept}")
-    voided = _q(VOIDED_VERB)
     events = con.sql(
         f"""
         SELECT event_id, occurred_at::DATE AS event_date, occurred_at, student_id, class_id,
@@ -1361,6 +1362,22 @@ def _silver_tables(
 def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
     """students rows, student_identity rows (both for new students, with the ``_f`` of the
     actor's first file) and (kind, value) -> student_id for every distinct actor."""
+    # Staff (teachers, aides, administrators from the roster) act in the LMS too; they are not
+    # students: their statements keep a null student_id.
+    staff_accounts = (
+        ctx.known_ids("staff", "staff_id")
+        | ctx.known_ids("staff", "source_id")
+        | ctx.known_ids("staff", "username")
+    )
+    staff_emails = {e.lower() for e in ctx.known_ids("staff", "email")}
+    is_staff = [
+        (k == "account" and v in staff_accounts) or (k == "email" and v in staff_emails)
+        for k, v in zip(
+            actors.column("id_kind").to_pylist(), actors.column("id_value").to_pylist(), strict=True
+        )
+    ]
+    if any(is_staff):
+        actors = actors.filter(pa.array([not x for x in is_staff]))
     lookups = {
         "account": (("sourced_id", "username", "account"), "account"),
         "email": (("email",), "email"),

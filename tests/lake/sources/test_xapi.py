@@ -416,6 +416,25 @@ def test_voiding_in_either_arrival_order(lake: LakeSettings, void_first: bool) -
     assert (v["voided_statement_id"], v["voiding_statement_id"]) == (target["id"], void["id"])
 
 
+def test_staff_actors_and_voiding_actors_are_not_made_students(lake: LakeSettings) -> None:
+    io.merge(
+        lake,
+        silver("staff"),
+        pa.table({"staff_id": ["tch-1"], "source_id": ["tch-1"], "role": ["teacher"]}),
+        "setup",
+    )
+    learner = statement(student="stu-9")
+    teacher_view = statement(student="tch-1")
+    void = _void(learner["id"])
+    void["actor"] = {"objectType": "Agent", "account": {"homePage": HOME, "name": "admin-2"}}
+    out = _load(lake, [learner, teacher_view, void])
+    assert out["report"].rows_kept == 3
+    ids = {(r["identifier_type"], r["identifier"]) for r in _rows(lake, "student_identity")}
+    assert ids == {("account", "stu-9")}
+    assert len(_rows(lake, "students")) == 1
+    assert out["events"][teacher_view["id"]]["student_id"] is None
+
+
 def test_voiding_within_one_file(lake: LakeSettings) -> None:
     target = statement()
     out = _load(lake, [target, _void(target["id"])])
