@@ -59,6 +59,19 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
+def quarantine_if_not_utf8(q: QuarantineBuilder, name: str, line_no: int, line: bytes) -> bool:
+    """Quarantine ``line`` as ``bad_encoding`` (with where decoding failed) unless it is UTF-8;
+    True when it was quarantined."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        q.add(
+            name, line_no, Reason.BAD_ENCODING, f"not UTF-8: {exc.reason} at byte {exc.start}", line
+        )
+        return True
+    return False
+
+
 def _blank_bad_encoding(data: bytes, name: str, q: QuarantineBuilder) -> tuple[bytes, int]:
     """Replace lines that are not UTF-8 by empty lines (keeping numbering); quarantine them."""
     try:
@@ -69,16 +82,7 @@ def _blank_bad_encoding(data: bytes, name: str, q: QuarantineBuilder) -> tuple[b
     lines = data.split(b"\n")
     bad = 0
     for i, line in enumerate(lines):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            q.add(
-                name,
-                i + 1,
-                Reason.BAD_ENCODING,
-                f"not UTF-8: {exc.reason} at byte {exc.start}",
-                line,
-            )
+        if quarantine_if_not_utf8(q, name, i + 1, line):
             lines[i] = b""
             bad += 1
     return b"\n".join(lines), bad

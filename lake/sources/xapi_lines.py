@@ -18,8 +18,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lake.quarantine import QuarantineBuilder, Reason
-from lake.sources.common import MAX_RECORD_BYTES, LinesRead, read_bytes, read_lines
+from lake.quarantine import QuarantineBuilder
+from lake.sources.common import (
+    MAX_RECORD_BYTES,
+    LinesRead,
+    quarantine_if_not_utf8,
+    read_bytes,
+    read_lines,
+)
 
 # Arrow string arrays use int32 offsets: build one chunk per this many bytes of file.
 _CHUNK_BYTES = 1 << 30
@@ -149,15 +155,6 @@ def _quarantine_bad_encoding(
         line = data[int(starts[i]) : int(ends[i])]
         if line.endswith(b"\n"):
             line = line[:-1]
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            q.add(
-                name,
-                i + 1,
-                Reason.BAD_ENCODING,
-                f"not UTF-8: {exc.reason} at byte {exc.start}",
-                line,
-            )
+        if quarantine_if_not_utf8(q, name, i + 1, line):
             bad.append(i)
     return np.asarray(bad, dtype=np.int64)
