@@ -17,32 +17,28 @@ from lake.settings import LakeSettings
 from lake.sources.oneroster import PARSER, parse_user_ids, split_list
 from lake.tables import LOADS, SILVER, bronze_spec, quarantine_spec, silver
 from tests.lake.sources import oneroster_fixtures as fx
+from tests.lake.sources.lakeread import (
+    assert_balanced,
+    ledger_frame,
+    quarantine_frame,
+    silver_frame,
+)
 
 
 def _silver(settings: LakeSettings, table: str) -> pl.DataFrame:
-    df = pl.from_arrow(io.read(settings, silver(table)))
-    assert isinstance(df, pl.DataFrame)
-    return df
+    return silver_frame(settings, table)
 
 
 def _quarantine(settings: LakeSettings) -> pl.DataFrame:
-    df = pl.from_arrow(io.read(settings, quarantine_spec("oneroster")))
-    assert isinstance(df, pl.DataFrame)
-    return df
+    return quarantine_frame(settings, "oneroster")
 
 
 def _ledger(settings: LakeSettings) -> pl.DataFrame:
-    df = pl.from_arrow(io.read(settings, LOADS))
-    assert isinstance(df, pl.DataFrame)
-    return df
+    return ledger_frame(settings)
 
 
 def _assert_balanced(settings: LakeSettings) -> None:
-    ledger = _ledger(settings)
-    assert ledger.height > 0
-    assert (ledger["status"] == "committed").all()
-    assert (ledger["rows_in"] == ledger["rows_kept"] + ledger["rows_quarantined"]).all()
-    assert ledger["rows_quarantined"].sum() == _quarantine(settings).height
+    assert_balanced(settings, "oneroster")
 
 
 @pytest.fixture

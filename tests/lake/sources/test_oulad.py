@@ -20,6 +20,12 @@ from lake.quarantine import Reason
 from lake.settings import LakeSettings
 from lake.sources.oulad import PARSER, entity_of, presentation_start
 from lake.tables import LOADS, SILVER, bronze_spec, quarantine_spec, silver
+from tests.lake.sources.lakeread import (
+    assert_balanced,
+    ledger_frame,
+    quarantine_frame,
+    silver_frame,
+)
 
 COURSES = [
     ["code_module", "code_presentation", "module_presentation_length"],
@@ -170,30 +176,20 @@ def _write(landing: Path, name: str, rows: list[list[str]], gz: bool = False) ->
     return path
 
 
-def _df(settings: LakeSettings, spec_table: str) -> pl.DataFrame:
-    df = pl.from_arrow(io.read(settings, silver(spec_table)))
-    assert isinstance(df, pl.DataFrame)
-    return df
+def _df(settings: LakeSettings, table: str) -> pl.DataFrame:
+    return silver_frame(settings, table)
 
 
 def _quarantine(settings: LakeSettings) -> pl.DataFrame:
-    df = pl.from_arrow(io.read(settings, quarantine_spec("oulad")))
-    assert isinstance(df, pl.DataFrame)
-    return df
+    return quarantine_frame(settings, "oulad")
 
 
 def _ledger(settings: LakeSettings) -> pl.DataFrame:
-    df = pl.from_arrow(io.read(settings, LOADS))
-    assert isinstance(df, pl.DataFrame)
-    return df
+    return ledger_frame(settings)
 
 
 def _assert_balanced(settings: LakeSettings) -> None:
-    ledger = _ledger(settings)
-    assert ledger.height > 0
-    assert (ledger["status"] == "committed").all()
-    assert (ledger["rows_in"] == ledger["rows_kept"] + ledger["rows_quarantined"]).all()
-    assert ledger["rows_quarantined"].sum() == _quarantine(settings).height
+    assert_balanced(settings, "oulad")
 
 
 @pytest.fixture
