@@ -43,8 +43,9 @@ format: setup ## Format the code with ruff
 	.venv/bin/ruff format .
 	.venv/bin/ruff check --fix .
 
-bench: setup ## Run the benchmarks at their default sizes
+bench: setup ## Run the benchmarks at their default sizes (data cached in ~/.cache/learnsmart/bench)
 	.venv/bin/python bench/ingest.py
+	.venv/bin/python bench/curate.py
 
 stop: ## Stop the services `make demo` started
 	bash scripts/stop.sh
