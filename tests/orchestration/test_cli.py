@@ -1,0 +1,95 @@
+"""The `learnsmart` command: contract output, and bad input answered with one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestration.cli import app
+
+runner = CliRunner()
+
+
+def _write_forum(landing: Path) -> None:
+    (landing / "forum").mkdir(parents=True)
+    (landing / "forum" / "posts.jsonl").write_text(
+        json.dumps(
+            {
+                "post_id": "p1",
+                "thread_id": "p1",
+                "class_id": "unknown-class",
+                "author_id": "stu-1",
+                "created_at": "2025-10-01T10:00:00Z",
+                "body": "Hello",
+            }
+        )
+        + "\n{broken\n"
+    )
+
+
+def test_ingest_then_status_json_has_the_contract_keys(tmp_path: Path) -> None:
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    _write_forum(landing)
+    result = runner.invoke(app, ["ingest", "--landing", str(landing), "--lake", str(lake)])
+    assert result.exit_code == 0, result.output
+    assert "1 file(s) loaded, 2 rows in, 2 quarantined" in result.output
+    status = runner.invoke(app, ["lake", "status", "--lake", str(lake), "--json"])
+    assert status.exit_code == 0, status.output
+    doc = json.loads(status.output)
+    assert set(doc) == {"tables", "loads", "quarantine"}
+    assert {"name", "layer", "rows", "version"} <= set(doc["tables"][0])
+    assert {t["name"] for t in doc["tables"]} >= {"quarantine/forum", "system/_loads"}
+    assert doc["loads"] == {"files": 1, "rows_in": 2, "rows_kept": 0, "rows_quarantined": 2}
+    assert doc["quarantine"] == {"malformed_json": 1, "unknown_class": 1}
+
+
+def test_ingest_again_loads_nothing(tmp_path: Path) -> None:
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    _write_forum(landing)
+    args = ["ingest", "--landing", str(landing), "--lake", str(lake), "--json"]
+    assert len(runner.invoke(app, args).output.splitlines()) == 1
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and again.output == ""
+
+
+def test_missing_landing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["ingest", "--landing", str(tmp_path / "nope"), "--lake", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "landing folder" in result.output and "does not exist" in result.output
+
+
+def test_unknown_source_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["ingest", "--landing", str(tmp_path), "--lake", str(tmp_path), "--source", "moodle"]
+    )
+    assert result.exit_code == 2
+    assert "unknown source(s) ['moodle']" in result.output
+
+
+def test_status_of_a_missing_lake_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lake", "status", "--lake", str(tmp_path / "none"), "--json"])
+    assert result.exit_code == 2
+    assert "lake folder" in result.output
+
+
+def test_unsafe_settings_outside_development_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEARNSMART_ENV", "production")
+    monkeypatch.delenv("LEARNSMART_PSEUDONYM_KEY", raising=False)
+    result = runner.invoke(app, ["lake", "status", "--lake", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "LEARNSMART_PSEUDONYM_KEY" in result.output
+
+
+def test_vacuum_window_below_a_week_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["lake", "optimize", "--lake", str(tmp_path), "--vacuum-hours", "1"]
+    )
+    assert result.exit_code == 2
+    assert "168" in result.output
