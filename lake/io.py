@@ -16,11 +16,16 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from lake.settings import LakeSettings
 from lake.tables import LOAD_ID, LOADED_AT, MergePolicy, TableSpec
+
+# zstd level 1: on 800 MB of raw xAPI text (the bronze copy) it wrote 45 MB against 122 MB with
+# delta-rs' default (snappy) in about the same time (0.9-1.8 s vs 0.6-1.7 s, noisy on 2 cores).
+# Every reader here (DuckDB, Trino, Spark, polars) reads zstd.
+WRITER = WriterProperties(compression="ZSTD", compression_level=1)
 
 # Commits between checkpoints; without them every open replays the whole JSON log.
 CHECKPOINT_EVERY = 50
@@ -160,9 +165,11 @@ def replace_load(
         if retry and data.num_rows == 0:
             dt.delete(predicate)
         elif retry:
-            write_deltalake(dt, data, mode="overwrite", predicate=predicate)
+            write_deltalake(
+                dt, data, mode="overwrite", predicate=predicate, writer_properties=WRITER
+            )
         else:
-            write_deltalake(dt, data, mode="append")
+            write_deltalake(dt, data, mode="append", writer_properties=WRITER)
         _after_write(dt)
     return data.num_rows
 
@@ -197,10 +204,11 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
     with table_lock(settings, spec):
         dt.update_incremental()
         if not dt.file_uris():
-            write_deltalake(dt, data, mode="append")
+            write_deltalake(dt, data, mode="append", writer_properties=WRITER)
             _after_write(dt)
             return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0}
         merger = dt.merge(
+            writer_properties=WRITER,
             source=data,
             predicate=predicate,
             source_alias="s",
@@ -259,7 +267,7 @@ def overwrite_partition(
     dt = open_table(settings, spec)
     with table_lock(settings, spec):
         dt.update_incremental()
-        write_deltalake(dt, data, mode="overwrite", predicate=predicate)
+        write_deltalake(dt, data, mode="overwrite", predicate=predicate, writer_properties=WRITER)
         _after_write(dt)
 
 
