@@ -12,10 +12,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
@@ -91,6 +94,32 @@ def open_table(settings: LakeSettings, spec: TableSpec) -> DeltaTable:
     return dt
 
 
+def delta_dataset(
+    dt: DeltaTable, partitions: list[tuple[str, str, Any]] | None = None
+) -> ds.Dataset:
+    """A pyarrow dataset over a Delta table's current files.
+
+    Local tables are scanned through pyarrow's own file system: with deltalake's default Python
+    storage handler, scanning threads call back into Python, and about half the processes here
+    aborted at exit ("terminate called without an active exception", status 134).
+    """
+    uri = dt.table_uri
+    if "://" not in uri or uri.startswith("file://"):
+        root = unquote(urlparse(uri).path) if uri.startswith("file://") else uri
+        local = pafs.SubTreeFileSystem(root, pafs.LocalFileSystem())
+        return dt.to_pyarrow_dataset(partitions=partitions, filesystem=local)
+    return dt.to_pyarrow_dataset(partitions=partitions)
+
+
+def read_delta(
+    dt: DeltaTable,
+    columns: list[str] | None = None,
+    partitions: list[tuple[str, str, Any]] | None = None,
+) -> pa.Table:
+    """The rows of a Delta table (``columns`` only, files pruned by ``partitions``)."""
+    return delta_dataset(dt, partitions).to_table(columns=columns)
+
+
 def read(settings: LakeSettings, spec: TableSpec, columns: list[str] | None = None) -> pa.Table:
     """The current version of a table (empty, with its schema, if it was never written)."""
     dt = _open(settings, spec)
@@ -99,7 +128,7 @@ def read(settings: LakeSettings, spec: TableSpec, columns: list[str] | None = No
             spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
         )
         return schema.empty_table()
-    return dt.to_pyarrow_table(columns=columns)
+    return read_delta(dt, columns)
 
 
 def version(settings: LakeSettings, spec: TableSpec) -> int | None:
@@ -288,4 +317,4 @@ def row_count(settings: LakeSettings, spec: TableSpec) -> int:
     dt = _open(settings, spec)
     if dt is None:
         return 0
-    return dt.to_pyarrow_dataset().count_rows()
+    return delta_dataset(dt).count_rows()

@@ -381,7 +381,7 @@ def apply_voids(settings: LakeSettings, voided_ids: pa.ChunkedArray | pa.Array) 
             dt.update_incremental()
             # The merge rewrites every file it touches: skip it when no stored row needs marking
             # (e.g. all were marked on arrival), which one read of two columns tells.
-            stored = dt.to_pyarrow_table(columns=["statement_id", "is_voided"])
+            stored = io.read_delta(dt, ["statement_id", "is_voided"])
             hit = pc.is_in(
                 stored.column("statement_id").cast(pa.string()),
                 value_set=voids.column(0).combine_chunks(),

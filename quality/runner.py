@@ -441,7 +441,7 @@ def _read(settings: LakeSettings, name: str, columns: list[str]) -> tuple[pa.Tab
         return None, None
     names = {f.name for f in dt.schema().fields}
     cols = [c for c in columns if c in names]
-    return dt.to_pyarrow_table(columns=cols), dt
+    return io.read_delta(dt, cols), dt
 
 
 def _keys(table: pa.Table, column: str) -> list[Any]:

@@ -172,9 +172,7 @@ class ParseContext:
         parts = []
         dt = io.open_existing(self.settings, spec)
         if dt is not None:
-            parts.append(
-                io.conform_to(schema, dt.to_pyarrow_table(columns=columns, partitions=partitions))
-            )
+            parts.append(io.conform_to(schema, io.read_delta(dt, columns, partitions)))
         for rows in self._pending.get(table, []):
             present = [c for c in columns if c in rows.column_names]
             parts.append(io.conform_to(schema, rows.select(present)))

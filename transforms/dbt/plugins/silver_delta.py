@@ -19,6 +19,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from deltalake import DeltaTable
 
+from lake.io import read_delta
 from lake.tables import SILVER_BY_TABLE
 
 
@@ -36,7 +37,7 @@ class Plugin(BasePlugin):
             if spec is None:
                 raise FileNotFoundError(f"no Delta table at {path} and no silver schema for it")
             return spec.schema.empty_table()
-        return DeltaTable(path).to_pyarrow_table(columns=columns)
+        return read_delta(DeltaTable(path), columns)
 
     def default_materialization(self) -> str:
         return "table"
