@@ -103,10 +103,12 @@ def test_reading_processes_exit_cleanly(tmp_path: Path) -> None:
     # (status 134) after printing their output; the lake reads through pyarrow's own file system.
     landing, lake = tmp_path / "landing", tmp_path / "lake"
     _write_forum(landing)
-    assert (
-        runner.invoke(app, ["ingest", "--landing", str(landing), "--lake", str(lake)]).exit_code
-        == 0
-    )
+    args = ["ingest", "--landing", str(landing), "--lake", str(lake)]
+    assert runner.invoke(app, args).exit_code == 0
+    for day in range(1, 13):  # one commit, one more data file per load: scans run threaded
+        posts = landing / "forum" / f"2025-10-{day:02d}.jsonl"
+        posts.write_text("{broken\n" * day)
+        assert runner.invoke(app, args).exit_code == 0
     exe = Path(sys.executable).parent / "learnsmart"
     codes = [
         subprocess.run(
