@@ -114,6 +114,17 @@ def sources_for(keys: Iterable[dg.AssetKey]) -> set[str]:
     return out
 
 
+def keys_written_by(sources: Iterable[str]) -> set[dg.AssetKey]:
+    """Every asset a load of ``sources`` writes: their bronze and quarantine tables and the
+    silver tables they feed."""
+    keys: set[dg.AssetKey] = set()
+    for src in sources:
+        keys.add(quarantine_key(src))
+        keys |= {bronze_key(src, e) for e in BRONZE_TABLES[src]}
+        keys |= {silver_key(t) for (s, _), ts in BRONZE_FEEDS.items() if s == src for t in ts}
+    return keys
+
+
 def materializations(
     settings: LakeSettings, keys: Iterable[dg.AssetKey], reports: list[LoadReport]
 ) -> Iterator[tuple[dg.AssetKey, dict[str, dg.MetadataValue]]]:
@@ -187,15 +198,7 @@ def load_event_day(context: dg.OpExecutionContext, lake: LakeResource) -> None:
     settings = lake.settings()
     day = date.fromisoformat(context.partition_key)
     reports = ingest(settings, EVENT_SOURCES, where=lambda u: u.landing_date == day)
-    touched: set[dg.AssetKey] = set()
-    for r in reports:
-        if r.status != "committed":
-            continue
-        touched.add(quarantine_key(r.source))
-        touched |= {bronze_key(r.source, e) for e in BRONZE_TABLES[r.source]}
-        touched |= {
-            silver_key(t) for (s, _), ts in BRONZE_FEEDS.items() if s == r.source for t in ts
-        }
+    touched = keys_written_by({r.source for r in reports if r.status == "committed"})
     for key, meta in materializations(settings, touched, reports):
         context.log_event(
             dg.AssetMaterialization(

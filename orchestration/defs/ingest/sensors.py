@@ -7,23 +7,13 @@ import time
 import dagster as dg
 
 from lake.sources.base import is_ignored
-from lake.tables import BRONZE_TABLES, SOURCES
-from orchestration.defs.ingest.assets import bronze_key, quarantine_key, silver_key
+from lake.tables import SOURCES
+from orchestration.defs.ingest.assets import keys_written_by
 from orchestration.defs.ingest.jobs import ingest_job
-from orchestration.defs.ingest.lineage import BRONZE_FEEDS
 from orchestration.resources import LakeResource
 
 # A file modified within this many seconds may still be being written.
 SETTLE_SECONDS = 10
-
-
-def _keys_for(sources: set[str]) -> list[dg.AssetKey]:
-    keys: set[dg.AssetKey] = set()
-    for src in sources:
-        keys.add(quarantine_key(src))
-        keys |= {bronze_key(src, e) for e in BRONZE_TABLES[src]}
-        keys |= {silver_key(t) for (s, _), ts in BRONZE_FEEDS.items() if s == src for t in ts}
-    return sorted(keys, key=lambda k: k.to_user_string())
 
 
 @dg.sensor(
@@ -62,7 +52,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, lake: LakeResource) -> d
         run_requests=[
             dg.RunRequest(
                 run_key=run_key,
-                asset_selection=_keys_for(changed_sources),
+                asset_selection=sorted(
+                    keys_written_by(changed_sources), key=lambda k: k.to_user_string()
+                ),
                 tags={"learnsmart/sources": ",".join(sorted(changed_sources))},
             )
         ],
