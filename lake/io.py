@@ -43,13 +43,6 @@ def table_path(settings: LakeSettings, spec: TableSpec) -> Path:
     return settings.table_path(spec.name)
 
 
-def exists(settings: LakeSettings, spec: TableSpec) -> bool:
-    """True when the table has at least one commit."""
-    return (table_path(settings, spec) / "_delta_log").is_dir() and _open(
-        settings, spec
-    ) is not None
-
-
 def _open(settings: LakeSettings, spec: TableSpec) -> DeltaTable | None:
     try:
         return DeltaTable(str(table_path(settings, spec)))

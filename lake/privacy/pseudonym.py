@@ -22,9 +22,4 @@ def student_pseudonym(key: str, identifier_type: str, identifier: str) -> str:
 
 def student_pseudonyms(key: str, identifier_type: str, identifiers: Iterable[str]) -> list[str]:
     """Vector form of :func:`student_pseudonym`; callers pass distinct identifiers."""
-    k = key.encode()
-    prefix = f"{identifier_type}:".encode()
-    return [
-        STUDENT_PREFIX + hmac.new(k, prefix + i.encode(), hashlib.sha256).hexdigest()[:24]
-        for i in identifiers
-    ]
+    return [student_pseudonym(key, identifier_type, i) for i in identifiers]

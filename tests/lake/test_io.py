@@ -105,3 +105,17 @@ def test_merge_fold_keeps_list_columns_from_the_row_that_had_them(settings: Lake
     io.merge(settings, spec, batch, "a")
     [row] = io.read(settings, spec).to_pylist()
     assert (row["skill_ids"], row["stem"]) == (["alg.solve"], "2x = 6")
+
+
+def test_overwrite_partition_replaces_only_the_matching_day(settings: LakeSettings) -> None:
+    spec = silver("learning_events")
+    ts = datetime(2026, 9, 1, 10, tzinfo=UTC)
+
+    def event(eid: str, day: int) -> dict:
+        return {"event_id": eid, "event_date": date(2026, 9, day), "occurred_at": ts}
+
+    io.merge(settings, spec, pa.Table.from_pylist([event("a", 1), event("b", 2)]), "l1")
+    io.overwrite_partition(
+        settings, spec, pa.Table.from_pylist([event("c", 2)]), "event_date = '2026-09-02'", "l2"
+    )
+    assert sorted(io.read(settings, spec).column("event_id").to_pylist()) == ["a", "c"]
