@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 lake_app = typer.Typer(help="Inspect and maintain the lakehouse.", no_args_is_help=True)
 app.add_typer(lake_app, name="lake")
+api_app = typer.Typer(help="The API's operational store and server.", no_args_is_help=True)
+app.add_typer(api_app, name="api")
 
 LakeOpt = Annotated[
     Path | None,
@@ -145,6 +147,40 @@ def optimize(
         _fail("--vacuum-hours below 168 (7 days) would break time travel for running readers")
     for name, metrics in optimize_all(s, vacuum_hours).items():
         typer.echo(f"{name}: {metrics}")
+
+
+@api_app.command("seed-demo-users")
+def seed_demo_users(
+    out: Annotated[Path, typer.Option(help="Where to write the logins.")] = Path(
+        "data/demo_users.json"
+    ),
+) -> None:
+    """Create demo users of every role from the demo school in the lake."""
+    from api.demo_users import seed_demo_users as seed
+    from api.settings import ApiSettings
+
+    try:
+        logins = seed(ApiSettings.from_env(), out)
+    except SettingsError as exc:
+        _fail(str(exc))
+    counts: dict[str, int] = {}
+    for login in logins:
+        counts[login["role"]] = counts.get(login["role"], 0) + 1
+    typer.echo(json.dumps({"out": str(out), "users": counts}))
+
+
+@api_app.command("migrate")
+def migrate_store() -> None:
+    """Bring the operational store to the newest schema (Alembic)."""
+    from api.settings import ApiSettings
+    from api.store.db import migrate
+
+    try:
+        settings = ApiSettings.from_env()
+    except SettingsError as exc:
+        _fail(str(exc))
+    migrate(settings.database_url)
+    typer.echo(json.dumps({"database": settings.database_url.split("@")[-1], "migrated": True}))
 
 
 def _jsonable(obj: object) -> object:

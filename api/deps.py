@@ -1,0 +1,263 @@
+"""What every request needs: the services, the caller, and the access rules.
+
+Access rules (the one place they live):
+- admin: everything;
+- teacher: the classes assigned to them (``class_assignments``) and the students enrolled in them;
+- student: themself, and the classes they are enrolled in (roster or invite code);
+- researcher: no student-level data at all (researchers use Trino).
+Every check on student-level data is audited, allowed or denied.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from api.audit import AuditLog
+from api.gold import Gold
+from api.observability import Metrics
+from api.problems import ApiError
+from api.security import OidcVerifier, Principal, TokenError, decode_own, principal_from_access
+from api.settings import ApiSettings
+from api.store.db import Store
+from api.store.models import ClassAssignment, ClassMembership, User
+
+_CACHE_S = 5.0
+
+
+class _TtlCache:
+    """A tiny time-bounded cache (per process) for access facts that change rarely."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl = ttl_s
+        self._data: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        hit = self._data.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = load()
+        with self._lock:
+            self._data[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+@dataclass
+class Services:
+    """Long-lived objects of one API process."""
+
+    settings: ApiSettings
+    store: Store
+    gold: Gold
+    audit: AuditLog
+    metrics: Metrics
+    oidc: OidcVerifier | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    _users: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
+    _teacher_classes: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
+    _memberships: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
+
+    def invalidate(self) -> None:
+        """Forget cached users and assignments (after an admin change in this process)."""
+        self._users.clear()
+        self._teacher_classes.clear()
+        self._memberships.clear()
+
+    def user_state(self, user_id: int) -> tuple[bool, str, str | None] | None:
+        """(is_active, role, student_id) of a user, cached for a few seconds."""
+
+        def load() -> tuple[bool, str, str | None] | None:
+            with self.store.session() as s:
+                u = s.get(User, user_id)
+                return None if u is None else (u.is_active, u.role, u.student_id)
+
+        return self._users.get(user_id, load)
+
+    def teacher_classes(self, user_id: int) -> frozenset[str]:
+        """Classes assigned to a teacher."""
+
+        def load() -> frozenset[str]:
+            with self.store.session() as s:
+                rows = s.scalars(
+                    select(ClassAssignment.class_id).where(ClassAssignment.user_id == user_id)
+                )
+                return frozenset(rows)
+
+        return self._teacher_classes.get(user_id, load)
+
+    def student_classes(self, student_id: str) -> frozenset[str]:
+        """Classes a student is enrolled in: the roster's (gold) and those joined by invite."""
+
+        def load() -> frozenset[str]:
+            with self.store.session() as s:
+                return frozenset(
+                    s.scalars(
+                        select(ClassMembership.class_id).where(
+                            ClassMembership.student_id == student_id
+                        )
+                    )
+                )
+
+        joined = self._memberships.get(student_id, load)
+        rows = self.gold.rows("fct_student_progress", "student_id", student_id)
+        roster = frozenset(rows["class_id"].to_list()) if rows.height else frozenset()
+        return roster | joined
+
+    def class_students(self, class_id: str) -> list[str]:
+        """Students enrolled in a class (roster, then invite joins)."""
+        rows = self.gold.rows("fct_student_progress", "class_id", class_id)
+        students = rows["student_id"].to_list() if rows.height else []
+        with self.store.session() as s:
+            joined = s.scalars(
+                select(ClassMembership.student_id).where(ClassMembership.class_id == class_id)
+            ).all()
+        seen = set(students)
+        return students + [j for j in joined if j not in seen]
+
+
+def services(request: Request) -> Services:
+    """The process's :class:`Services`."""
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login.")
+
+
+def _unauthorized(detail: str) -> ApiError:
+    return ApiError(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_principal(
+    request: Request,
+    svc: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The verified caller, from a bearer token (ours, or the configured OIDC issuer's)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("A bearer access token is required.")
+    token = credentials.credentials
+    try:
+        if svc.oidc is not None and svc.oidc.is_external(token):
+            principal = _principal_from_oidc(svc, svc.oidc.verify(token))
+        else:
+            principal = principal_from_access(decode_own(svc.settings, token, "access"))
+    except TokenError as exc:
+        raise _unauthorized(f"The access token is not valid ({exc}).") from exc
+    state = svc.user_state(principal.user_id)
+    if state is None or not state[0]:
+        raise _unauthorized("This account is not active.")
+    if state[1] != principal.role or state[2] != principal.student_id:
+        raise _unauthorized("This account changed since the token was issued; sign in again.")
+    request.state.user_id = principal.user_id
+    return principal
+
+
+def _principal_from_oidc(svc: Services, claims: dict[str, Any]) -> Principal:
+    """The local user an issuer's subject is linked to."""
+    subject = str(claims["sub"])
+
+    def load() -> Principal | None:
+        with svc.store.session() as s:
+            u = s.scalars(select(User).where(User.oidc_subject == subject)).first()
+            if u is None:
+                return None
+            return Principal(u.id, u.username, u.role, u.student_id, u.language)
+
+    principal = svc._users.get(("oidc", subject), load)
+    if principal is None:
+        raise TokenError("no LearnSmart account is linked to this identity")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: str) -> Callable[..., Principal]:
+    """A dependency that admits only callers with one of ``roles`` (403 otherwise)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise ApiError(403, "Your role may not use this endpoint.", kind="forbidden")
+        return principal
+
+    return check
+
+
+def _resource(request: Request) -> str:
+    return getattr(request.scope.get("route"), "path", request.url.path)
+
+
+def authorize_student(
+    request: Request,
+    svc: Services,
+    principal: Principal,
+    student_id: str,
+    action: str = "read",
+    class_id: str | None = None,
+) -> None:
+    """Allow ``principal`` to ``action`` one student's data, or raise 403; audited either way."""
+    allowed = False
+    if principal.role == "admin":
+        allowed = True
+    elif principal.role == "student":
+        allowed = principal.student_id is not None and principal.student_id == student_id
+    elif principal.role == "teacher":
+        mine = svc.teacher_classes(principal.user_id)
+        theirs = svc.student_classes(student_id)
+        allowed = bool(mine & theirs) and (class_id is None or class_id in mine & theirs)
+    svc.audit.record(
+        actor_id=principal.user_id,
+        actor_role=principal.role,
+        action=action,
+        resource=_resource(request),
+        student_id=student_id,
+        class_id=class_id,
+        status_code=200 if allowed else 403,
+    )
+    if not allowed:
+        raise ApiError(403, "You may not access this student's data.", kind="forbidden")
+
+
+def authorize_class(
+    request: Request,
+    svc: Services,
+    principal: Principal,
+    class_id: str,
+    action: str = "read",
+    *,
+    students_may: bool = False,
+    student_level: bool = True,
+) -> None:
+    """Allow access to a class (its teachers, admins; its students when ``students_may``)."""
+    allowed = False
+    if principal.role == "admin":
+        allowed = True
+    elif principal.role == "teacher":
+        allowed = class_id in svc.teacher_classes(principal.user_id)
+    elif principal.role == "student" and students_may and principal.student_id:
+        allowed = class_id in svc.student_classes(principal.student_id)
+    if student_level or not allowed:
+        svc.audit.record(
+            actor_id=principal.user_id,
+            actor_role=principal.role,
+            action=action,
+            resource=_resource(request),
+            class_id=class_id,
+            status_code=200 if allowed else 403,
+        )
+    if not allowed:
+        raise ApiError(403, "You may not access this class.", kind="forbidden")

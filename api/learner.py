@@ -1,0 +1,482 @@
+"""What the API computes about a learner: at-risk flags, mastery, recommendations, quiz scores.
+
+Served models come from the lake (gold ``ml_*`` tables and model artefacts written by the ML
+assets); where a model has not been trained yet the API says so in each answer's ``source``
+and uses a transparent rule instead (e.g. "no activity for 7 days"), never invented numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+
+from api.gold import Gold
+from api.store.db import Store
+from api.store.models import LiveMastery
+
+log = logging.getLogger("learnsmart.api.learner")
+
+RULE_INACTIVE_DAYS = 7
+MODEL_FILE = "models/mastery/bkt.json"
+
+
+# --- at risk ---------------------------------------------------------------------------------
+
+
+def _rule_reasons(row: dict[str, Any]) -> list[str]:
+    reasons: list[str] = []
+    days = row.get("days_inactive")
+    if days is not None and days >= RULE_INACTIVE_DAYS:
+        reasons.append(f"no activity for {days} days")
+    due = row.get("n_assessments_due") or 0
+    done = row.get("n_assessments_submitted") or 0
+    if due > done:
+        reasons.append(f"{due - done} of {due} assignments missing")
+    score = row.get("mean_score_to_date")
+    if score is not None and score < 40:
+        reasons.append(f"average score {score:.0f}% so far")
+    return reasons
+
+
+def at_risk(gold: Gold, class_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """(source, flagged students) of a class: the at-risk model's scores when trained, else the
+    transparent rule (no activity for 7+ days, missing assignments, low scores)."""
+    if gold.exists("ml_at_risk_scores"):
+        rows = gold.rows("ml_at_risk_scores", "class_id", class_id)
+        if rows.height:
+            latest = rows.filter(pl.col("as_of") == pl.col("as_of").max())
+            out = []
+            for r in latest.sort("probability", descending=True).to_dicts():
+                if r.get("band") in (None, "low"):
+                    continue
+                reasons = r.get("reasons") or []
+                if isinstance(reasons, str):
+                    reasons = json.loads(reasons)
+                out.append(
+                    {
+                        "student_id": r["student_id"],
+                        "probability": r.get("probability"),
+                        "band": r.get("band"),
+                        "reasons": list(reasons),
+                        "as_of": str(r.get("as_of")),
+                    }
+                )
+            return "model", out
+    rows = gold.rows("fct_student_progress", "class_id", class_id)
+    out = []
+    for r in rows.to_dicts():
+        if r.get("status") not in (None, "active", "registered"):
+            continue
+        reasons = _rule_reasons(r)
+        if not reasons:
+            continue
+        days = r.get("days_inactive") or 0
+        band = "high" if days >= 2 * RULE_INACTIVE_DAYS or len(reasons) >= 2 else "medium"
+        out.append(
+            {
+                "student_id": r["student_id"],
+                "probability": None,
+                "band": band,
+                "reasons": reasons,
+                "as_of": str(r.get("as_of_date")),
+            }
+        )
+    out.sort(key=lambda x: (x["band"] != "high", -len(x["reasons"])))
+    return "rule", out
+
+
+# --- mastery ---------------------------------------------------------------------------------
+
+
+class MasteryService:
+    """The served mastery model (BKT) and each student's current skill mastery.
+
+    The model is the artefact the ``mastery_model`` asset wrote under the lake; if there is none
+    yet it is fitted once from ``fct_skill_attempt_sequences`` (and logged). After a quiz
+    submission, :meth:`apply` moves the student's mastery at once (``live_mastery``), ahead of
+    the next batch run.
+    """
+
+    def __init__(self, gold: Gold, store: Store, lake: Path) -> None:
+        self.gold = gold
+        self.store = store
+        self.path = lake / MODEL_FILE
+        self._model: Any = None
+        self._model_key: object = None
+        self._lock = threading.Lock()
+
+    def model(self) -> Any:
+        """The current BKT model (reloaded when its artefact changes)."""
+        from ml_assets.mastery.bkt import BktModel, fit_bkt
+
+        key: object = self.path.stat().st_mtime_ns if self.path.exists() else None
+        if key is None:
+            key = ("fitted", self.gold.version("fct_skill_attempt_sequences"))
+        if self._model is not None and key == self._model_key:
+            return self._model
+        with self._lock:
+            if self._model is not None and key == self._model_key:
+                return self._model
+            if self.path.exists():
+                self._model = BktModel.from_json(self.path.read_text())
+            else:
+                log.warning("no trained mastery model in the lake; fitting BKT from gold")
+                seq = self.gold.frame("fct_skill_attempt_sequences")
+                if seq.height == 0:
+                    seq = pl.DataFrame(
+                        schema={
+                            "student_id": pl.String,
+                            "skill_id": pl.String,
+                            "opportunity": pl.Int64,
+                            "is_correct": pl.Boolean,
+                        }
+                    )
+                self._model = fit_bkt(
+                    seq.select("student_id", "skill_id", "opportunity", "is_correct")
+                )
+            self._model_key = key
+            return self._model
+
+    def current(self, student_id: str) -> list[dict[str, Any]]:
+        """Mastery per skill: batch scores, then live updates newer than them."""
+        out: dict[str, dict[str, Any]] = {}
+        if self.gold.exists("ml_skill_mastery"):
+            for r in self.gold.rows("ml_skill_mastery", "student_id", student_id).to_dicts():
+                out[r["skill_id"]] = {
+                    "skill_id": r["skill_id"],
+                    "probability": float(r["probability"]),
+                    "n_responses": int(r.get("n_responses") or 0),
+                    "as_of": str(r.get("as_of")),
+                    "source": "batch",
+                }
+        else:
+            seq = self.gold.rows("fct_skill_attempt_sequences", "student_id", student_id)
+            if seq.height:
+                model = self.model()
+                for (skill,), g in seq.sort("opportunity").group_by(
+                    "skill_id", maintain_order=True
+                ):
+                    obs = g["is_correct"].to_list()
+                    out[str(skill)] = {
+                        "skill_id": str(skill),
+                        "probability": float(model.mastery_of(obs, str(skill))),
+                        "n_responses": len(obs),
+                        "as_of": str(g["answered_at"].max()),
+                        "source": "model",
+                    }
+        with self.store.session() as s:
+            for lm in s.scalars(select(LiveMastery).where(LiveMastery.student_id == student_id)):
+                base = out.get(lm.skill_id)
+                stamp = lm.updated_at.isoformat()
+                if base is None or str(base["as_of"]) < stamp:
+                    out[lm.skill_id] = {
+                        "skill_id": lm.skill_id,
+                        "probability": lm.probability,
+                        "n_responses": lm.n_responses,
+                        "as_of": stamp,
+                        "source": "live",
+                    }
+        names = self._skill_names()
+        for v in out.values():
+            v["name"] = names.get(v["skill_id"], v["skill_id"])
+        return sorted(out.values(), key=lambda v: v["probability"])
+
+    def apply(self, student_id: str, observations: list[tuple[str, bool]]) -> list[dict[str, Any]]:
+        """Update mastery with new responses (skill, correct) in order; returns the new values."""
+        if not observations:
+            return []
+        model = self.model()
+        state = {
+            m["skill_id"]: (m["probability"], m["n_responses"]) for m in self.current(student_id)
+        }
+        before: dict[str, float] = {}
+        for skill, correct in observations:
+            p, n = state.get(skill, (model.params(skill).p_init, 0))
+            before.setdefault(skill, p)
+            state[skill] = (model.params(skill).update(p, correct), n + 1)
+        stamp = datetime.now(UTC)
+        with self.store.session() as s:
+            for skill in before:
+                after, n = state[skill]
+                row = s.get(LiveMastery, (student_id, skill))
+                if row is None:
+                    s.add(
+                        LiveMastery(
+                            student_id=student_id,
+                            skill_id=skill,
+                            probability=after,
+                            n_responses=n,
+                            updated_at=stamp,
+                        )
+                    )
+                else:
+                    row.probability, row.n_responses, row.updated_at = after, n, stamp
+        names = self._skill_names()
+        return [
+            {"skill_id": k, "name": names.get(k, k), "before": v, "after": state[k][0]}
+            for k, v in before.items()
+        ]
+
+    def _skill_names(self) -> dict[str, str]:
+        f = self.gold.frame("skills")
+        if f.height == 0:
+            return {}
+        return dict(zip(f["skill_id"].to_list(), f["name"].to_list(), strict=True))
+
+
+# --- recommendations -------------------------------------------------------------------------
+
+
+def recommendations(
+    gold: Gold,
+    mastery: list[dict[str, Any]],
+    class_ids: list[str],
+    student_id: str,
+    interests: list[str],
+    limit: int = 10,
+) -> tuple[str, list[dict[str, Any]]]:
+    """Next things to study, each with its reason.
+
+    Until the recommender is trained this is a transparent baseline: practice for the weakest
+    skills, then the least-explored modules of the student's classes (cold start: the first
+    modules, favouring the student's interests).
+    """
+    items = gold.frame("dim_items")
+    content = [gold.rows("dim_content", "class_id", c) for c in class_ids]
+    catalogue = pl.concat(content) if content else pl.DataFrame()
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    if catalogue.height and items.height:
+        quizzes = catalogue.filter(pl.col("content_type") == "quiz")
+        quiz_ids = set(quizzes["content_id"].to_list())
+        for m in mastery[:3]:
+            if m["probability"] >= 0.8:
+                break
+            practice = items.filter(
+                pl.col("quiz_id").is_in(list(quiz_ids))
+                & pl.col("skill_ids").list.contains(m["skill_id"])
+            )
+            for qid in practice["quiz_id"].unique(maintain_order=True).to_list()[:1]:
+                if qid in seen:
+                    continue
+                seen.add(qid)
+                row = quizzes.filter(pl.col("content_id") == qid).row(0, named=True)
+                out.append(
+                    {
+                        "content_id": qid,
+                        "class_id": row["class_id"],
+                        "title": row["content_title"],
+                        "content_type": "quiz",
+                        "reason": f"practises {m['name']}, your weakest skill "
+                        f"(mastery {m['probability']:.0%})",
+                    }
+                )
+    progress = gold.rows("fct_student_module_progress", "student_id", student_id)
+    shares = {(r["class_id"], r["module"]): r["content_touched_share"] for r in progress.to_dicts()}
+    if catalogue.height:
+        pages = catalogue.filter(pl.col("content_type").is_in(["page", "video", "resource"]))
+        words = [w.lower() for w in interests if w]
+        ranked = []
+        for r in pages.to_dicts():
+            share = shares.get((r["class_id"], r["module"]))
+            title = (r["content_title"] or "").lower()
+            interest = next((w for w in words if w in title), None)
+            if share is None:
+                reason = f"next in {r['module']}, which you have not started"
+                key = (0 if interest else 1, r["week"] or 0, 1.0)
+            elif share < 1.0:
+                reason = f"continue {r['module']}: you have opened {share:.0%} of it"
+                key = (0 if interest else 1, r["week"] or 0, share)
+            else:
+                continue
+            if interest:
+                reason += f"; matches your interest in {interest}"
+            ranked.append((key, r, reason))
+        ranked.sort(key=lambda t: t[0][:2] if not shares else (t[0][2], t[0][1]))
+        for _key, r, reason in ranked:
+            if r["content_id"] in seen or len(out) >= limit:
+                continue
+            seen.add(r["content_id"])
+            out.append(
+                {
+                    "content_id": r["content_id"],
+                    "class_id": r["class_id"],
+                    "title": r["content_title"],
+                    "content_type": r["content_type"],
+                    "reason": reason,
+                }
+            )
+    return "baseline", out[:limit]
+
+
+# --- quizzes ---------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().strip()
+    return re.sub(r"\s+", " ", text)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """How one response was scored."""
+
+    item_id: str
+    response: str
+    is_correct: bool
+    score: float
+    max_score: float
+    feedback: str
+    correct_responses: list[str]
+    skill_ids: list[str]
+
+
+def score_item(item: dict[str, Any], response: str) -> ItemResult:
+    """Score one response against its item's key, with feedback in plain words."""
+    correct = [str(c) for c in item.get("correct_option_ids") or []]
+    max_score = float(item.get("max_score") or 1.0)
+    if item.get("item_type") == "short_answer":
+        ok = _norm(response) in {_norm(c) for c in correct}
+        shown = correct[:1]
+    else:
+        ok = response in correct
+        ids = list(item.get("option_ids") or [])
+        texts = list(item.get("option_texts") or [])
+        shown = [
+            texts[ids.index(c)] if c in ids and ids.index(c) < len(texts) else c for c in correct
+        ]
+    feedback = "Correct." if ok else f"Not quite: the answer is {' / '.join(shown)}."
+    return ItemResult(
+        item_id=item["item_id"],
+        response=response,
+        is_correct=ok,
+        score=max_score if ok else 0.0,
+        max_score=max_score,
+        feedback=feedback,
+        correct_responses=shown,
+        skill_ids=list(item.get("skill_ids") or []),
+    )
+
+
+def quiz_statements(
+    *,
+    actor_account: str,
+    home_page: str,
+    class_id: str,
+    quiz_id: str,
+    attempt_id: str,
+    results: list[ItemResult],
+    started_at: datetime,
+    submitted_at: datetime,
+) -> list[dict[str, Any]]:
+    """xAPI 1.0.3 statements for a submitted quiz: one ``answered`` per item and one
+    ``completed`` for the quiz, shaped as the lake's xAPI ingest maps them to item responses
+    and a quiz attempt (attempt id in ``context.registration`` and the attempt extension)."""
+    base = home_page.rstrip("/")
+    actor = {"objectType": "Agent", "account": {"homePage": base, "name": actor_account}}
+    grouping = [
+        {
+            "objectType": "Activity",
+            "id": f"{base}/classes/{class_id}",
+            "definition": {"type": "http://adlnet.gov/expapi/activities/course"},
+        }
+    ]
+    quiz_activity = {
+        "objectType": "Activity",
+        "id": f"{base}/content/{quiz_id}",
+        "definition": {"type": "http://adlnet.gov/expapi/activities/assessment"},
+    }
+    ctx_ext = {"https://w3id.org/learnsmart/extensions/attempt-id": attempt_id}
+    statements = []
+    n = max(len(results), 1)
+    for i, r in enumerate(results):
+        ts = started_at + (submitted_at - started_at) * ((i + 1) / n)
+        statements.append(
+            {
+                "id": str(uuid.uuid4()),
+                "actor": actor,
+                "verb": {
+                    "id": "http://adlnet.gov/expapi/verbs/answered",
+                    "display": {"en-US": "answered"},
+                },
+                "object": {
+                    "objectType": "Activity",
+                    "id": f"{base}/content/{r.item_id}",
+                    "definition": {"type": "http://adlnet.gov/expapi/activities/cmi.interaction"},
+                },
+                "result": {
+                    "success": r.is_correct,
+                    "response": r.response,
+                    "score": {
+                        "scaled": r.score / r.max_score if r.max_score else 0.0,
+                        "raw": r.score,
+                        "min": 0,
+                        "max": r.max_score,
+                    },
+                },
+                "context": {
+                    "registration": attempt_id,
+                    "contextActivities": {"parent": [quiz_activity], "grouping": grouping},
+                    "platform": "LearnSmart API",
+                    "extensions": ctx_ext,
+                },
+                "timestamp": ts.isoformat().replace("+00:00", "Z"),
+            }
+        )
+    total = sum(r.score for r in results)
+    top = sum(r.max_score for r in results)
+    statements.append(
+        {
+            "id": str(uuid.uuid4()),
+            "actor": actor,
+            "verb": {
+                "id": "http://adlnet.gov/expapi/verbs/completed",
+                "display": {"en-US": "completed"},
+            },
+            "object": quiz_activity,
+            "result": {
+                "completion": True,
+                "success": bool(top) and total / top >= 0.5,
+                "score": {
+                    "scaled": total / top if top else 0.0,
+                    "raw": total,
+                    "min": 0,
+                    "max": top,
+                },
+            },
+            "context": {
+                "registration": attempt_id,
+                "contextActivities": {"grouping": grouping},
+                "platform": "LearnSmart API",
+                "extensions": ctx_ext,
+            },
+            "timestamp": submitted_at.isoformat().replace("+00:00", "Z"),
+        }
+    )
+    return statements
+
+
+def write_landing(landing: Path, folder: str, name: str, records: list[dict[str, Any]]) -> Path:
+    """Write JSON lines into ``landing/<folder>/<yyyy-mm-dd>/`` atomically (temp, then rename),
+    so the pipeline never reads a half-written file."""
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    target_dir = landing / folder / day
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{name}.jsonl"
+    tmp = target_dir / f".{name}.jsonl.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    tmp.replace(target)
+    return target

@@ -1,0 +1,158 @@
+"""The LearnSmart API: ``uvicorn api.main:app`` (or ``create_app`` in tests).
+
+Start-up migrates the operational store, loads the gold tables into the cache and starts the
+audit writer and the notification scanner; shutdown flushes the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api import problems
+from api.audit import AuditLog
+from api.deps import Services
+from api.gold import Gold
+from api.learner import MasteryService
+from api.lrs import statements as lrs
+from api.notify import scan_at_risk
+from api.observability import Metrics, RequestMiddleware, configure_logging
+from api.routers import (
+    admin,
+    auth,
+    classes,
+    forum,
+    notifications,
+    quizzes,
+    students,
+    tutor,
+)
+from api.security import OidcVerifier
+from api.settings import ApiSettings
+from api.store.db import Store, migrate
+
+log = logging.getLogger("learnsmart.api")
+DESCRIPTION = """
+The one door to student-level data in LearnSmart.
+
+* **Sign in** at `/api/v1/auth/login` (or the *Authorize* button) to get a bearer token.
+* **Roles:** a student sees only themself; a teacher only the classes assigned to them; an
+  admin everything; a researcher no student-level data (researchers use Trino).
+* **Errors** are RFC 9457 problem details (`application/problem+json`).
+* **Lists** are paginated with `limit` and `offset`.
+* Every read or change of a student's data is audited.
+"""
+
+
+def build_services(settings: ApiSettings) -> Services:
+    """The long-lived objects of one process (store migrated, caches empty)."""
+    migrate(settings.database_url)
+    store = Store(settings.database_url)
+    gold = Gold(settings.lake.lake, settings.cache_check_s)
+    metrics = Metrics()
+    metrics.add_cache_collector(gold)
+    svc = Services(
+        settings=settings,
+        store=store,
+        gold=gold,
+        audit=AuditLog(store),
+        metrics=metrics,
+        oidc=OidcVerifier(settings) if settings.oidc_issuer else None,
+    )
+    svc.extras["mastery"] = MasteryService(gold, store, settings.lake.lake)
+    return svc
+
+
+def _scanner(svc: Services, stop: threading.Event, every_s: float) -> None:
+    while not stop.wait(every_s):
+        try:
+            scan_at_risk(svc)
+        except Exception:  # keep scanning: a failed scan is retried at the next tick
+            log.exception("at-risk scan failed")
+
+
+def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300.0) -> FastAPI:
+    """A configured application (settings from the environment when not given)."""
+    settings = settings or ApiSettings.from_env()
+    configure_logging()
+    svc = build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        svc.gold.warm()
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_scanner, args=(svc, stop, scan_every_s), name="at-risk-scan", daemon=True
+        )
+        thread.start()
+        log.info("api started", extra={"store": svc.store.engine.dialect.name})
+        try:
+            yield
+        finally:
+            stop.set()
+            svc.audit.close()
+            svc.store.dispose()
+
+    app = FastAPI(
+        title="LearnSmart API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "auth", "description": "Sign-in, tokens, sign-out."},
+            {"name": "students", "description": "A student's profile and learning data."},
+            {"name": "classes", "description": "Teachers' views of a class."},
+            {"name": "quizzes", "description": "Quizzes and scored submissions."},
+            {"name": "forum", "description": "Class forums."},
+            {"name": "tutor", "description": "Questions answered from course pages."},
+            {"name": "notifications", "description": "In-app notifications."},
+            {"name": "admin", "description": "Users, assignments, consent, erasure, audit."},
+            {"name": "xapi", "description": "An xAPI 1.0.3 LRS subset (Basic auth)."},
+            {"name": "ops", "description": "Health and metrics."},
+        ],
+    )
+    app.state.services = svc
+    problems.install(app)
+    for router in (
+        auth.router,
+        students.router,
+        classes.router,
+        quizzes.router,
+        forum.router,
+        tutor.router,
+        notifications.router,
+        admin.router,
+        lrs.router,
+    ):
+        app.include_router(router)
+
+    @app.get("/health", tags=["ops"], summary="Liveness and readiness")
+    def health() -> JSONResponse:
+        """Up, with the gold tables' versions the cache serves."""
+        versions = {name: t.snapshot()[0].version for name, t in svc.gold.tables.items()}
+        return JSONResponse({"status": "ok", "gold_versions": versions})
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def metrics() -> Response:
+        """Request latency histograms, errors and gold-cache hits."""
+        return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(
+        RequestMiddleware, metrics=svc.metrics, max_body_bytes=settings.max_body_bytes
+    )
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``api.main:app`` for uvicorn, built on first access from the environment."""
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

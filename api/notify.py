@@ -1,0 +1,139 @@
+"""Notifications: an in-app feed per user, and e-mail through SMTP when configured.
+
+Each event has a key (``at-risk:<class>:<student>:<as_of>``, ``urgent-post:<post>``, ...); a
+unique constraint on (user, key) means an event never notifies the same person twice, even
+from two API processes at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.learner import at_risk
+from api.store.models import ClassAssignment, Notification, User
+
+if TYPE_CHECKING:
+    from api.deps import Services
+
+log = logging.getLogger("learnsmart.api.notify")
+
+
+def notify_users(
+    svc: Services,
+    user_ids: list[int],
+    *,
+    event_key: str,
+    kind: str,
+    title: str,
+    body: str,
+    student_id: str | None = None,
+    class_id: str | None = None,
+) -> int:
+    """Notify each user once per ``event_key``; returns how many new notifications were made."""
+    made = 0
+    for uid in sorted(set(user_ids)):
+        try:
+            with svc.store.session() as s:
+                if s.scalars(
+                    select(Notification.id).where(
+                        Notification.user_id == uid, Notification.event_key == event_key
+                    )
+                ).first():
+                    continue
+                note = Notification(
+                    user_id=uid,
+                    event_key=event_key,
+                    kind=kind,
+                    title=title,
+                    body=body,
+                    student_id=student_id,
+                    class_id=class_id,
+                )
+                s.add(note)
+                s.flush()
+                note_id = note.id
+                email = s.get(User, uid).email  # type: ignore[union-attr]
+        except IntegrityError:
+            continue  # another process made it first: still exactly once
+        made += 1
+        if email and svc.settings.smtp_host:
+            _email(svc, note_id, email, title, body)
+    return made
+
+
+def _email(svc: Services, note_id: int, to: str, title: str, body: str) -> None:
+    msg = EmailMessage()
+    msg["From"] = svc.settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = f"LearnSmart: {title}"
+    msg.set_content(f"{body}\n\nOpen LearnSmart to see more.")
+    try:
+        with smtplib.SMTP(svc.settings.smtp_host, svc.settings.smtp_port, timeout=10) as smtp:
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException):
+        log.exception("e-mail not sent; the in-app notification stands", extra={"id": note_id})
+        return
+    with svc.store.session() as s:
+        note = s.get(Notification, note_id)
+        if note is not None:
+            note.emailed_at = datetime.now(UTC)
+
+
+def class_teachers(svc: Services, class_id: str) -> list[int]:
+    """User ids of the teachers assigned to a class."""
+    with svc.store.session() as s:
+        return list(
+            s.scalars(select(ClassAssignment.user_id).where(ClassAssignment.class_id == class_id))
+        )
+
+
+def scan_at_risk(svc: Services) -> int:
+    """Notify teachers when a student turns at-risk (high band); returns notifications made.
+
+    One notification per episode: a student still flagged at the next scan is not notified
+    again; one who was seen unflagged and is flagged again starts a new episode.
+    """
+    made = 0
+    cleared: set[tuple[str, str]] = svc.extras.setdefault("at_risk_cleared", set())
+    with svc.store.session() as s:
+        classes = sorted(set(s.scalars(select(ClassAssignment.class_id))))
+    for class_id in classes:
+        source, flagged = at_risk(svc.gold, class_id)
+        high = {f["student_id"]: f for f in flagged if f["band"] == "high"}
+        with svc.store.session() as s:
+            prior: dict[str, set[str]] = {}
+            for sid, key in s.execute(
+                select(Notification.student_id, Notification.event_key).where(
+                    Notification.kind == "at_risk", Notification.class_id == class_id
+                )
+            ):
+                prior.setdefault(sid or "", set()).add(key)
+        for sid in prior:
+            if sid not in high:
+                cleared.add((class_id, sid))
+        teachers = class_teachers(svc, class_id)
+        for sid, f in high.items():
+            episodes = len(prior.get(sid, ()))
+            if episodes and (class_id, sid) not in cleared:
+                episode = episodes - 1  # the open episode: its key exists, nobody is re-notified
+            else:
+                episode = episodes
+                cleared.discard((class_id, sid))
+            made += notify_users(
+                svc,
+                teachers,
+                event_key=f"at-risk:{class_id}:{sid}:{episode}",
+                kind="at_risk",
+                title="A student needs attention",
+                body="; ".join(f["reasons"]) + f" (flagged by the {source}).",
+                student_id=sid,
+                class_id=class_id,
+            )
+    return made

@@ -1,0 +1,55 @@
+"""Teachers' actions on a class: interventions, invites, feedback on flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Id
+
+
+class InterventionIn(BaseModel):
+    """An intervention to log for a student of the class."""
+
+    student_id: Id
+    kind: Literal["message", "meeting", "extra_practice", "call_home", "referral", "other"]
+    note: str = Field(default="", max_length=4000)
+    notify_student: bool = False
+
+
+class InterventionOut(BaseModel):
+    """A logged intervention."""
+
+    id: int
+    class_id: str
+    student_id: str
+    teacher_id: int | None
+    kind: str
+    note: str
+    created_at: datetime
+
+
+class InviteIn(BaseModel):
+    """Options of a new invite code."""
+
+    max_uses: int | None = Field(default=None, ge=1, le=10_000)
+    valid_days: int = Field(default=14, ge=1, le=365)
+
+
+class InviteOut(BaseModel):
+    """An invite code students can join the class with."""
+
+    code: str
+    class_id: str
+    expires_at: datetime | None
+    max_uses: int | None
+
+
+class FlagFeedbackIn(BaseModel):
+    """A teacher's verdict on an at-risk flag."""
+
+    student_id: Id
+    verdict: Literal["acknowledged", "not_useful"]
+    as_of: str | None = Field(default=None, max_length=32)
