@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from deltalake import DeltaTable
 
-from tests.transforms.conftest import DBT_DIR, Curated
+from tests.conftest import DBT_DIR, Curated
 
 MARTS = sorted(
     p.relative_to(DBT_DIR / "models" / "marts")

@@ -15,7 +15,7 @@ from deltalake import DeltaTable
 from lake import io
 from lake.settings import LakeSettings
 from lake.tables import silver
-from tests.transforms.conftest import Curated, run_dbt
+from tests.conftest import Curated, run_dbt
 
 pytestmark = pytest.mark.slow
 

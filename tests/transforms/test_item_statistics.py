@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tests.transforms.conftest import Curated
+from tests.conftest import Curated
 
 pytestmark = pytest.mark.slow
 

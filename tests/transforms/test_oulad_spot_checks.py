@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from lake.settings import LakeSettings
-from tests.transforms.conftest import run_dbt
+from tests.conftest import run_dbt
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_data]
 
