@@ -9,6 +9,7 @@ ROOT=$PWD
 export LEARNSMART_LAKE=${LEARNSMART_LAKE:-$ROOT/data/lake}
 export LEARNSMART_LANDING=${LEARNSMART_LANDING:-$ROOT/data/landing}
 export DAGSTER_HOME=${DAGSTER_HOME:-$ROOT/data/dagster_home}
+export LEARNSMART_API_DATABASE_URL=${LEARNSMART_API_DATABASE_URL:-sqlite:///$ROOT/data/api/learnsmart.db}
 RUN_DIR=$ROOT/data/run
 mkdir -p "$DAGSTER_HOME" "$RUN_DIR" "$LEARNSMART_LANDING" "$LEARNSMART_LAKE"
 [ -f "$DAGSTER_HOME/dagster.yaml" ] || cat > "$DAGSTER_HOME/dagster.yaml" <<'YAML'
@@ -40,13 +41,43 @@ for _ in $(seq 1 90); do
 done
 curl -sf http://127.0.0.1:3000/server_info >/dev/null || { tail -n 30 "$RUN_DIR/dagster.log"; echo "Dagster UI did not start"; exit 1; }
 
+echo "==> Demo users and the API"
+"$BIN/learnsmart" api seed-demo-users --out "$ROOT/data/demo_users.json" > "$RUN_DIR/demo-users.json"
+"$BIN/uvicorn" api.main:app --host 127.0.0.1 --port 8000 --no-access-log --log-level warning \
+  > "$RUN_DIR/api.log" 2>&1 &
+echo $! > "$RUN_DIR/api.pid"
+for _ in $(seq 1 60); do
+  curl -sf http://127.0.0.1:8000/health >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -sf http://127.0.0.1:8000/health >/dev/null || { tail -n 30 "$RUN_DIR/api.log"; echo "API did not start"; exit 1; }
+LOGINS=$("$BIN/python" - "$ROOT/data/demo_users.json" <<'PY'
+import json, sys
+users = json.load(open(sys.argv[1]))
+shown = {}
+for u in users:
+    if u["role"] not in shown:
+        shown[u["role"]] = u
+for role in ("admin", "teacher", "student", "researcher"):
+    u = shown.get(role)
+    if u:
+        where = ", ".join(u.get("class_ids") or []) or "-"
+        print(f"  {role:10} {u['username']:14} {u['password']:26} {where}")
+PY
+)
+
 cat <<MSG
 
 LearnSmart demo is up.
   Dagster UI (lineage, runs, checks):  http://127.0.0.1:3000
+  API (OpenAPI docs):                  http://127.0.0.1:8000/docs
+  API metrics (Prometheus):            http://127.0.0.1:8000/metrics
   Lakehouse:                           $LEARNSMART_LAKE
   Landing folder (drop files here):    $LEARNSMART_LANDING
   Lake status:                         .venv/bin/learnsmart lake status --json
+Demo logins (all in data/demo_users.json; every student's password is the same):
+  role       username       password                   classes
+$LOGINS
 Logs in $RUN_DIR. Stop with Ctrl-C or 'make stop'.
 MSG
 
