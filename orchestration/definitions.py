@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration.defs import curate, ingest, quality
+from orchestration.defs import curate, ingest, learn, quality
 from orchestration.resources import LakeResource
 
 defs = dg.Definitions.merge(
     ingest.defs,
     curate.defs,
     quality.defs,
+    learn.defs,
     dg.Definitions(
         resources={"lake": LakeResource()},
         # One process per run: each step in its own process would re-import the stack (about

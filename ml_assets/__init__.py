@@ -1,0 +1,1 @@
+"""Machine-learning assets of LearnSmart: learner models fitted on the gold marts."""
