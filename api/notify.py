@@ -1,6 +1,6 @@
 """Notifications: an in-app feed per user, and e-mail through SMTP when configured.
 
-Each event has a key (``at-risk:<class>:<student>:<as_of>``, ``urgent-post:<post>``, ...); a
+Each event has a key (``at-risk:<class>:<student>:<episode>``, ``urgent-post:<post>``, ...); a
 unique constraint on (user, key) means an event never notifies the same person twice, even
 from two API processes at once.
 """
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.learner import at_risk
-from api.store.models import ClassAssignment, Notification, User
+from api.store.models import AtRiskState, ClassAssignment, Notification, User
 
 if TYPE_CHECKING:
     from api.deps import Services
@@ -98,34 +98,38 @@ def scan_at_risk(svc: Services) -> int:
     """Notify teachers when a student turns at-risk (high band); returns notifications made.
 
     One notification per episode: a student still flagged at the next scan is not notified
-    again; one who was seen unflagged and is flagged again starts a new episode.
+    again; one who was seen unflagged and is flagged again starts a new episode. Whether each
+    student is flagged is kept in ``at_risk_states``, so episodes survive API restarts.
     """
     made = 0
-    cleared: set[tuple[str, str]] = svc.extras.setdefault("at_risk_cleared", set())
     with svc.store.session() as s:
         classes = sorted(set(s.scalars(select(ClassAssignment.class_id))))
     for class_id in classes:
         source, flagged = at_risk(svc.gold, class_id)
         high = {f["student_id"]: f for f in flagged if f["band"] == "high"}
+        starts: list[tuple[str, int]] = []
         with svc.store.session() as s:
-            prior: dict[str, set[str]] = {}
-            for sid, key in s.execute(
-                select(Notification.student_id, Notification.event_key).where(
-                    Notification.kind == "at_risk", Notification.class_id == class_id
-                )
-            ):
-                prior.setdefault(sid or "", set()).add(key)
-        for sid in prior:
-            if sid not in high:
-                cleared.add((class_id, sid))
+            states = {
+                st.student_id: st
+                for st in s.scalars(select(AtRiskState).where(AtRiskState.class_id == class_id))
+            }
+            now = datetime.now(UTC)
+            for sid, st in states.items():
+                if st.is_flagged and sid not in high:
+                    st.is_flagged, st.updated_at = False, now
+            for sid in high:
+                st = states.get(sid)
+                if st is None:
+                    st = AtRiskState(class_id=class_id, student_id=sid, is_flagged=False, episode=0)
+                    s.add(st)
+                if not st.is_flagged:
+                    st.is_flagged, st.episode, st.updated_at = True, st.episode + 1, now
+                # Notify for the current episode even if it began earlier: a crash between the
+                # state change and the notification must not lose it (the key de-duplicates).
+                starts.append((sid, st.episode))
         teachers = class_teachers(svc, class_id)
-        for sid, f in high.items():
-            episodes = len(prior.get(sid, ()))
-            if episodes and (class_id, sid) not in cleared:
-                episode = episodes - 1  # the open episode: its key exists, nobody is re-notified
-            else:
-                episode = episodes
-                cleared.discard((class_id, sid))
+        for sid, episode in starts:
+            f = high[sid]
             made += notify_users(
                 svc,
                 teachers,

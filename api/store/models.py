@@ -19,8 +19,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -29,11 +31,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC.
+
+    SQLite keeps no offset and hands timestamps back naive; they are UTC, and are read back as
+    such (PostgreSQL's ``timestamptz`` is aware already).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware values are converted to UTC before they are stored."""
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Naive values read back are UTC."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
     """Declarative base; every table's metadata lives on it (Alembic compares against it)."""
 
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: DateTime(timezone=True),
+        datetime: UtcDateTime(),
         dict[str, Any]: JSON,
     }
 
@@ -285,6 +310,22 @@ class FlagFeedback(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     as_of: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AtRiskState(Base):
+    """Whether a student of a class is flagged (high band) now, and how many episodes began.
+
+    Persisted so that an episode (flagged, later unflagged, flagged again) notifies teachers
+    once per episode across API restarts.
+    """
+
+    __tablename__ = "at_risk_states"
+
+    class_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    is_flagged: Mapped[bool] = mapped_column(Boolean)
+    episode: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LrsStatement(Base):
