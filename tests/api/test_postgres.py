@@ -1,0 +1,89 @@
+"""The operational store on a real PostgreSQL (installed and started by scripts/postgres.sh):
+the same models and migrations as SQLite, exercised through the app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from api.demo_users import seed_demo_users
+from api.main import create_app
+from api.store.db import alembic_config, migrate
+from api.store.models import AuditEvent, Base, Intervention
+from tests.api.conftest import make_settings
+from tests.conftest import Curated
+from tests.support.postgres import postgres_url
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A fresh database of its own on the test cluster (dropped afterwards)."""
+    base = postgres_url()
+    name = f"ls_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migrations_create_every_table_and_downgrade_cleanly(pg_url: str) -> None:
+    migrate(pg_url)
+    engine = create_engine(pg_url)
+    tables = set(inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    command.downgrade(alembic_config(pg_url), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate(pg_url)
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_the_app_runs_on_postgresql(pg_url: str, curated: Curated, tmp_path: Path) -> None:
+    shutil.copytree(curated.lake, tmp_path / "lake")
+    settings = make_settings(tmp_path, tmp_path / "lake", database_url=pg_url)
+    users = seed_demo_users(settings, tmp_path / "users.json")
+    app = create_app(settings, scan_every_s=3600)
+    teacher = next(u for u in users if u["role"] == "teacher")
+    cid = teacher["class_ids"][0]
+    with TestClient(app) as client:
+        r = client.post(
+            "/api/v1/auth/login",
+            json={"username": teacher["username"], "password": teacher["password"]},
+        )
+        assert r.status_code == 200
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        roster = client.get(f"/api/v1/classes/{cid}/roster", headers=headers).json()
+        sid = roster["items"][0]["student_id"]
+        made = client.post(
+            f"/api/v1/classes/{cid}/interventions",
+            json={"student_id": sid, "kind": "meeting", "note": "on postgres"},
+            headers=headers,
+        )
+        assert made.status_code == 201
+        listed = client.get(f"/api/v1/classes/{cid}/interventions", headers=headers).json()
+        assert listed["items"][0]["note"] == "on postgres"
+        created = made.json()["created_at"]
+        assert created.endswith("Z") or "+00:00" in created
+        app.state.services.audit.flush()
+        with app.state.services.store.session() as s:
+            assert s.scalar(select(Intervention.note).where(Intervention.student_id == sid))
+            events = s.scalars(select(AuditEvent).where(AuditEvent.student_id == sid)).all()
+            assert {e.action for e in events} >= {"create"}
+        assert app.state.services.store.engine.dialect.name == "postgresql"

@@ -1,0 +1,1 @@
+"""Test helpers shared across the suite (real services the tests run against)."""
