@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api import problems
@@ -119,26 +119,45 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
     )
     app.state.services = svc
     problems.install(app)
-    for router in (
-        auth.router,
-        students.router,
-        classes.router,
-        quizzes.router,
-        forum.router,
-        tutor.router,
-        notifications.router,
-        admin.router,
-        lrs.router,
+    # The problem documents each router can answer with. 400: a body that is not JSON text;
+    # 413: any request, from the middleware. A 401 outside /auth always carries a challenge
+    # (Bearer; Basic on /xapi).
+    challenge = {401: {"WWW-Authenticate": True}}
+    for router, statuses, headers in (
+        (
+            auth.router,
+            (400, 401, 404, 413, 422, 429),
+            {401: {"WWW-Authenticate": False}, 429: {"Retry-After": True}},
+        ),
+        (students.router, (400, 401, 403, 404, 409, 413, 422), challenge),
+        (classes.router, (400, 401, 403, 404, 413, 422), challenge),
+        (quizzes.router, (400, 401, 403, 404, 409, 413, 422), challenge),
+        (forum.router, (400, 401, 403, 404, 413, 422), challenge),
+        (tutor.router, (400, 401, 403, 413, 422), challenge),
+        (notifications.router, (401, 404, 413, 422), challenge),
+        (admin.router, (400, 401, 403, 404, 409, 413, 422), challenge),
+        (lrs.router, (400, 401, 404, 409, 413, 422), challenge),
     ):
-        app.include_router(router)
+        app.include_router(router, responses=problems.error_responses(*statuses, headers=headers))
 
-    @app.get("/health", tags=["ops"], summary="Liveness and readiness")
+    @app.get(
+        "/health",
+        tags=["ops"],
+        summary="Liveness and readiness",
+        responses=problems.error_responses(413),
+    )
     def health() -> JSONResponse:
         """Up, with the gold tables' versions the cache serves."""
         versions = {name: t.snapshot()[0].version for name, t in svc.gold.tables.items()}
         return JSONResponse({"status": "ok", "gold_versions": versions})
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses=problems.error_responses(413),
+    )
     def metrics() -> Response:
         """Request latency histograms, errors and gold-cache hits."""
         return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)

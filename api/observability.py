@@ -108,28 +108,38 @@ class RequestMiddleware:
             self._observe(scope, 413, start)
             return
         received = 0
+        refused = False
+        started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    refused = True
                     raise _BodyTooLargeError
             return message
 
         async def capture_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
+            if refused and not started:
+                # The app's own answer to the refused read (FastAPI turns any error while it
+                # parses a body into a 400) is dropped: the client gets the 413 sent below.
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, capture_send)
         except _BodyTooLargeError:
-            await _too_large(scope, send)
-            status = 413
+            pass
         finally:
+            if refused and not started:
+                await _too_large(scope, send)
+                status = 413
             self._observe(scope, status, start)
 
     def _observe(self, scope: Scope, status: int, start: float) -> None:

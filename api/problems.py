@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("learnsmart.api")
 PROBLEM_TYPE = "https://learnsmart.example/problems/"
+PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 class Problem(BaseModel):
@@ -43,6 +45,30 @@ class ApiError(Exception):
         self.detail = detail
         self.kind = kind
         self.headers = headers
+
+
+def error_responses(
+    *statuses: int, headers: Mapping[int, Mapping[str, bool]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting ``statuses`` as problem documents.
+
+    ``headers`` names, per status, the response headers that come with it and whether they are
+    always present (``{401: {"WWW-Authenticate": True}}``).
+    """
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA_REF}},
+        }
+        named = (headers or {}).get(status, {})
+        if named:
+            response["headers"] = {
+                name: {"required": required, "schema": {"type": "string"}}
+                for name, required in named.items()
+            }
+        out[status] = response
+    return out
 
 
 def problem_response(
@@ -79,7 +105,18 @@ def _clean_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install(app: FastAPI) -> None:
-    """Register the problem-details handlers on ``app``."""
+    """Register the problem-details handlers on ``app`` and the Problem schema in its OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()  # FastAPI caches it as app.openapi_schema
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

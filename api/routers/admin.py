@@ -82,7 +82,7 @@ def create_user(body: UserIn, principal: Admin, svc: ServicesDep) -> AdminUserOu
             email=body.email,
             student_id=body.student_id,
             lrs_account=body.lrs_account,
-            oidc_subject=body.oidc_subject,
+            oidc_subject=body.oidc_subject or None,  # "" is no identity (unique)
             language=body.language,
         )
         s.add(user)

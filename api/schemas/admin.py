@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from api.schemas.auth import Role
 from api.schemas.common import Id
@@ -31,7 +31,7 @@ class UserPatch(BaseModel):
     display_name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     password: str | None = Field(default=None, min_length=10, max_length=256)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     language: Literal["en", "es", "fr"] | None = None
 
 
@@ -54,7 +54,7 @@ class ConsentIn(BaseModel):
     """A consent decision."""
 
     purpose: Literal["research"] = "research"
-    granted: bool
+    granted: StrictBool
 
 
 class ConsentOut(BaseModel):

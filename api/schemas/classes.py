@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from api.schemas.common import Id
 
@@ -16,7 +16,7 @@ class InterventionIn(BaseModel):
     student_id: Id
     kind: Literal["message", "meeting", "extra_practice", "call_home", "referral", "other"]
     note: str = Field(default="", max_length=4000)
-    notify_student: bool = False
+    notify_student: StrictBool = False
 
 
 class InterventionOut(BaseModel):
