@@ -65,6 +65,7 @@ class Services:
     audit: AuditLog
     metrics: Metrics
     oidc: OidcVerifier | None = None
+    responses: Any = None  # api.cache.ResponseCache (set by build_services)
     extras: dict[str, Any] = field(default_factory=dict)
     _users: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
     _teacher_classes: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))

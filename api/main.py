@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api import problems
 from api.audit import AuditLog
+from api.cache import ResponseCache
 from api.deps import Services
 from api.gold import Gold
 from api.learner import MasteryService
@@ -65,6 +66,7 @@ def build_services(settings: ApiSettings) -> Services:
         metrics=metrics,
         oidc=OidcVerifier(settings) if settings.oidc_issuer else None,
     )
+    svc.responses = ResponseCache(gold)
     svc.extras["mastery"] = MasteryService(gold, store, settings.lake.lake)
     return svc
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import PrincipalDep, ServicesDep, authorize_class, authorize_student, require_roles
@@ -35,6 +36,7 @@ from api.schemas.learning import (
 from api.security import Principal
 from api.store.models import ClassInvite, FlagFeedback, Intervention, User
 
+NAMES_TTL_S = 30.0  # bodies with display names: a renamed user shows within this time
 router = APIRouter(prefix="/api/v1/classes", tags=["classes"])
 ClassId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Staff = Annotated[Principal, Depends(require_roles("teacher", "admin"))]
@@ -62,7 +64,7 @@ def list_classes(principal: PrincipalDep, svc: ServicesDep) -> list[ClassSummary
     return [c for c in out if c is not None]
 
 
-@router.get("/{class_id}/roster", summary="Students of a class")
+@router.get("/{class_id}/roster", summary="Students of a class", response_model=Page[RosterEntry])
 def roster(
     class_id: ClassId,
     request: Request,
@@ -70,39 +72,71 @@ def roster(
     svc: ServicesDep,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> Page[RosterEntry]:
+) -> Response:
     """The class's students with their headline progress."""
     authorize_class(request, svc, principal, class_id)
     _known(svc, class_id)
-    rows = records(svc.gold.rows("fct_student_progress", "class_id", class_id))
-    names = display_names(svc, [r["student_id"] for r in rows])
-    items = [{**r, "display_name": names.get(r["student_id"])} for r in rows]
-    items.sort(key=lambda r: (r["display_name"] or "~", r["student_id"]))
-    return page(items, limit, offset)  # type: ignore[return-value]
+
+    def build() -> Page[RosterEntry]:
+        rows = records(svc.gold.rows("fct_student_progress", "class_id", class_id))
+        names = display_names(svc, [r["student_id"] for r in rows])
+        items = [{**r, "display_name": names.get(r["student_id"])} for r in rows]
+        items.sort(key=lambda r: (r["display_name"] or "~", r["student_id"]))
+        return Page[RosterEntry].model_validate(page(items, limit, offset))
+
+    return svc.responses.respond(
+        ("roster", class_id, limit, offset),
+        ("fct_student_progress",),
+        Page[RosterEntry],
+        build,
+        ttl_s=NAMES_TTL_S,
+    )
 
 
-@router.get("/{class_id}/overview", summary="A class at a glance, week by week")
-def overview(
-    class_id: ClassId, request: Request, principal: Staff, svc: ServicesDep
-) -> ClassOverview:
+@router.get(
+    "/{class_id}/overview",
+    summary="A class at a glance, week by week",
+    response_model=ClassOverview,
+)
+def overview(class_id: ClassId, request: Request, principal: Staff, svc: ServicesDep) -> Response:
     """Enrolment, weekly active share, submissions and mean scores per week."""
     authorize_class(request, svc, principal, class_id, student_level=False)
     info = _known(svc, class_id)
-    weeks = records(svc.gold.rows("fct_class_week_overview", "class_id", class_id))
-    return ClassOverview.model_validate({"class_info": info, "weeks": weeks})
+
+    def build() -> ClassOverview:
+        weeks = records(svc.gold.rows("fct_class_week_overview", "class_id", class_id))
+        return ClassOverview.model_validate({"class_info": info, "weeks": weeks})
+
+    return svc.responses.respond(
+        ("overview", class_id), ("dim_classes", "fct_class_week_overview"), ClassOverview, build
+    )
 
 
-@router.get("/{class_id}/at-risk", summary="Students at risk, with reasons")
+@router.get(
+    "/{class_id}/at-risk", summary="Students at risk, with reasons", response_model=AtRiskList
+)
 def at_risk_list(
     class_id: ClassId, request: Request, principal: Staff, svc: ServicesDep
-) -> AtRiskList:
+) -> Response:
     """The at-risk model's flags (or the transparent rule until the model is trained)."""
     authorize_class(request, svc, principal, class_id)
     _known(svc, class_id)
-    source, flagged = at_risk(svc.gold, class_id)
-    names = display_names(svc, [f["student_id"] for f in flagged])
-    students = [{**f, "display_name": names.get(f["student_id"])} for f in flagged]
-    return AtRiskList.model_validate({"class_id": class_id, "source": source, "students": students})
+
+    def build() -> AtRiskList:
+        source, flagged = at_risk(svc.gold, class_id)
+        names = display_names(svc, [f["student_id"] for f in flagged])
+        students = [{**f, "display_name": names.get(f["student_id"])} for f in flagged]
+        return AtRiskList.model_validate(
+            {"class_id": class_id, "source": source, "students": students}
+        )
+
+    return svc.responses.respond(
+        ("at-risk", class_id),
+        ("ml_at_risk_scores", "fct_student_progress"),
+        AtRiskList,
+        build,
+        ttl_s=NAMES_TTL_S,
+    )
 
 
 @router.post("/{class_id}/at-risk/feedback", summary="Acknowledge a flag or mark it not useful")
@@ -124,13 +158,26 @@ def flag_feedback(
     return Ok()
 
 
-@router.get("/{class_id}/item-analysis", summary="Item difficulty, discrimination, reliability")
+@router.get(
+    "/{class_id}/item-analysis",
+    summary="Item difficulty, discrimination, reliability",
+    response_model=ItemAnalysis,
+)
 def item_analysis(
     class_id: ClassId, request: Request, principal: Staff, svc: ServicesDep
-) -> ItemAnalysis:
+) -> Response:
     """Per item: difficulty, discrimination, option shares and flags; per quiz: KR-20/alpha."""
     authorize_class(request, svc, principal, class_id, student_level=False)
     _known(svc, class_id)
+    return svc.responses.respond(
+        ("item-analysis", class_id),
+        ("fct_item_statistics", "dim_items", "fct_quiz_reliability"),
+        ItemAnalysis,
+        lambda: _item_analysis(svc, class_id),
+    )
+
+
+def _item_analysis(svc: ServicesDep, class_id: str) -> ItemAnalysis:
     stats = records(svc.gold.rows("fct_item_statistics", "class_id", class_id))
     stems = {
         r["item_id"]: r["stem"]

@@ -155,6 +155,7 @@ def submit_quiz(
     changes = svc.extras["mastery"].apply(
         principal.student_id, [(k, r.is_correct) for r in results for k in r.skill_ids]
     )
+    svc.responses.invalidate(lambda k: isinstance(k, tuple) and principal.student_id in k)
     return SubmissionOut(
         attempt_id=attempt_id,
         quiz_id=quiz_id,

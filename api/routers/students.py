@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import PrincipalDep, ServicesDep, authorize_student, require_roles
@@ -30,6 +31,10 @@ from api.schemas.learning import (
 from api.security import Principal
 from api.store.models import ClassInvite, ClassMembership, Intervention, StudentProfile, User
 
+# Answers that read the operational store too (live mastery, profile) are reused for at most
+# this long, or until this process changes them (a submission, onboarding).
+LIVE_TTL_S = 2.0
+MASTERY_TABLES = ("ml_skill_mastery", "fct_skill_attempt_sequences", "skills")
 router = APIRouter(prefix="/api/v1/students", tags=["students"])
 StudentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 StudentOnly = Annotated[Principal, Depends(require_roles("student"))]
@@ -60,12 +65,16 @@ def me(principal: StudentOnly, svc: ServicesDep) -> StudentProfileOut:
     return _profile(svc, principal)
 
 
-@router.get("/me/classes", summary="My classes")
-def my_classes(principal: StudentOnly, svc: ServicesDep) -> list[ClassSummary]:
+@router.get("/me/classes", summary="My classes", response_model=list[ClassSummary])
+def my_classes(principal: StudentOnly, svc: ServicesDep) -> Response:
     """Classes the signed-in student is enrolled in."""
-    sid = principal.student_id or ""
-    out = [class_summary(svc, c) for c in sorted(svc.student_classes(sid))]
-    return [c for c in out if c is not None]
+    classes = tuple(sorted(svc.student_classes(principal.student_id or "")))
+
+    def build() -> list[ClassSummary]:
+        out = [class_summary(svc, c) for c in classes]
+        return [c for c in out if c is not None]
+
+    return svc.responses.respond(("classes", classes), ("dim_classes",), list[ClassSummary], build)
 
 
 @router.post("/me/onboarding", summary="Join a class with an invite code and set my profile")
@@ -101,6 +110,7 @@ def onboarding(body: Onboarding, principal: StudentOnly, svc: ServicesDep) -> On
         if user is not None:
             user.language = body.language
     svc.invalidate()
+    svc.responses.invalidate(lambda k: isinstance(k, tuple) and principal.student_id in k)
     summary = class_summary(svc, class_id) or ClassSummary(class_id=class_id)
     profile = _profile(svc, principal)
     mastery = svc.extras["mastery"].current(principal.student_id)
@@ -118,13 +128,26 @@ def onboarding(body: Onboarding, principal: StudentOnly, svc: ServicesDep) -> On
     )
 
 
-@router.get("/{student_id}/progress", summary="A student's progress per class and module")
+@router.get(
+    "/{student_id}/progress",
+    summary="A student's progress per class and module",
+    response_model=list[ClassProgress],
+)
 def progress(
     student_id: StudentId, request: Request, principal: PrincipalDep, svc: ServicesDep
-) -> list[ClassProgress]:
+) -> Response:
     """Progress in each class the caller may see (teachers: only their classes)."""
     authorize_student(request, svc, principal, student_id)
-    visible = _visible_classes(svc, principal, student_id)
+    visible = frozenset(_visible_classes(svc, principal, student_id))
+    return svc.responses.respond(
+        ("progress", student_id, visible),
+        ("fct_student_progress", "fct_student_module_progress"),
+        list[ClassProgress],
+        lambda: _progress(svc, student_id, visible),
+    )
+
+
+def _progress(svc: ServicesDep, student_id: str, visible: frozenset[str]) -> list[ClassProgress]:
     modules: dict[str, list[ModuleProgress]] = {}
     for r in records(svc.gold.rows("fct_student_module_progress", "student_id", student_id)):
         modules.setdefault(r["class_id"], []).append(ModuleProgress.model_validate(r))
@@ -144,21 +167,46 @@ def _visible_classes(svc: ServicesDep, principal: Principal, student_id: str) ->
     return theirs
 
 
-@router.get("/{student_id}/mastery", summary="A student's mastery per skill")
+@router.get(
+    "/{student_id}/mastery",
+    summary="A student's mastery per skill",
+    response_model=list[SkillMastery],
+)
 def mastery(
     student_id: StudentId, request: Request, principal: PrincipalDep, svc: ServicesDep
-) -> list[SkillMastery]:
+) -> Response:
     """The probability of answering the next item on each skill correctly (weakest first)."""
     authorize_student(request, svc, principal, student_id)
-    return [SkillMastery.model_validate(m) for m in svc.extras["mastery"].current(student_id)]
+    return svc.responses.respond(
+        ("mastery", student_id),
+        MASTERY_TABLES,
+        list[SkillMastery],
+        lambda: [SkillMastery.model_validate(m) for m in svc.extras["mastery"].current(student_id)],
+        ttl_s=LIVE_TTL_S,
+    )
 
 
-@router.get("/{student_id}/recommendations", summary="What a student should study next")
+@router.get(
+    "/{student_id}/recommendations",
+    summary="What a student should study next",
+    response_model=Recommendations,
+)
 def student_recommendations(
     student_id: StudentId, request: Request, principal: PrincipalDep, svc: ServicesDep
-) -> Recommendations:
+) -> Response:
     """Recommendations with a reason each."""
     authorize_student(request, svc, principal, student_id)
+    visible = frozenset(_visible_classes(svc, principal, student_id))
+    return svc.responses.respond(
+        ("recommendations", student_id, visible),
+        (*MASTERY_TABLES, "dim_items", "dim_content", "fct_student_module_progress"),
+        Recommendations,
+        lambda: _recommendations(svc, student_id, visible),
+        ttl_s=LIVE_TTL_S,
+    )
+
+
+def _recommendations(svc: ServicesDep, student_id: str, visible: frozenset[str]) -> Recommendations:
     interests: list[str] = []
     with svc.store.session() as s:
         user = s.scalars(select(User).where(User.student_id == student_id)).first()
@@ -168,7 +216,7 @@ def student_recommendations(
     source, items = recommendations(
         svc.gold,
         svc.extras["mastery"].current(student_id),
-        sorted(_visible_classes(svc, principal, student_id)),
+        sorted(visible),
         student_id,
         interests,
     )

@@ -1,0 +1,78 @@
+"""Serialised responses of read endpoints, keyed by their arguments and the Delta versions of
+the gold tables they read.
+
+A cached body is reused while every table it was built from is at the same version (and, for
+answers that also read the operational store, for at most ``ttl_s`` seconds, or until this
+process invalidates them). Access checks and the audit record still run on every request: only
+the building and serialising of the body is saved.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from fastapi.responses import Response
+from pydantic import TypeAdapter
+
+from api.gold import Gold
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(tp: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(tp)
+    if adapter is None:
+        adapter = _ADAPTERS[tp] = TypeAdapter(tp)
+    return adapter
+
+
+class JsonBody(Response):
+    """A response whose body is already JSON bytes."""
+
+    media_type = "application/json"
+
+
+class ResponseCache:
+    """An LRU of serialised bodies (bounded by ``max_entries``)."""
+
+    def __init__(self, gold: Gold, max_entries: int = 20_000) -> None:
+        self.gold = gold
+        self.max_entries = max_entries
+        self._data: OrderedDict[Hashable, tuple[tuple[Any, ...], float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def respond(
+        self,
+        key: Hashable,
+        tables: tuple[str, ...],
+        model: Any,
+        build: Callable[[], Any],
+        ttl_s: float | None = None,
+    ) -> JsonBody:
+        """The cached body for ``key``, or ``build()`` serialised as ``model`` and cached."""
+        versions = tuple(self.gold.version(t) for t in tables)
+        now = time.monotonic()
+        hit = self._data.get(key)
+        if hit is not None and hit[0] == versions and (ttl_s is None or now - hit[1] < ttl_s):
+            self.hits += 1
+            return JsonBody(hit[2])
+        self.misses += 1
+        body = _adapter(model).dump_json(build())
+        with self._lock:
+            self._data[key] = (versions, now, body)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+        return JsonBody(body)
+
+    def invalidate(self, predicate: Callable[[Hashable], bool]) -> None:
+        """Drop the entries whose key matches (e.g. one student's after a submission)."""
+        with self._lock:
+            for k in [k for k in self._data if predicate(k)]:
+                del self._data[k]
