@@ -88,6 +88,8 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         svc.gold.warm()
+        if svc.gold.exists("fct_skill_attempt_sequences"):
+            svc.extras["mastery"].model()  # load (or, without an artefact, fit) before serving
         stop = threading.Event()
         thread = threading.Thread(
             target=_scanner, args=(svc, stop, scan_every_s), name="at-risk-scan", daemon=True

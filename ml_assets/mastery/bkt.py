@@ -117,7 +117,8 @@ class BktParams:
             evidence, joint = 1.0 - p_correct, p_mastery * self.p_slip
         # An observation the model deems impossible carries no usable evidence: keep the prior.
         posterior = joint / evidence if evidence > 0.0 else p_mastery
-        return posterior + (1.0 - posterior) * self.p_learn
+        # Rounding can land a hair outside [0, 1] (e.g. 1.0000000000000002) after long streaks.
+        return min(1.0, max(0.0, posterior + (1.0 - posterior) * self.p_learn))
 
     def as_array(self) -> FloatArray:
         """The parameters as ``[p_init, p_learn, p_guess, p_slip]``."""

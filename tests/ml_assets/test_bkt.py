@@ -338,3 +338,19 @@ def test_roc_auc_equals_the_pairwise_definition() -> None:
     assert roc_auc([0, 1, 0, 1], [0.5] * 4) == 0.5
     with pytest.raises(ValueError, match="both"):
         roc_auc([1, 1], [0.1, 0.2])
+
+
+def test_updates_stay_a_probability_despite_rounding() -> None:
+    """A sequence whose exact arithmetic ends at 1.0000000000000002 (found by a random search;
+    it made the API answer 500) must stay within [0, 1]."""
+    params = BktParams(
+        p_init=0.08239907601558744,
+        p_learn=0.3649480752434993,
+        p_guess=0.020354343668274433,
+        p_slip=0.4906105290740795,
+    )
+    seq = [1, 1, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 0]
+    p = params.p_init
+    for correct in seq:
+        p = params.update(p, bool(correct))
+        assert 0.0 <= p <= 1.0
