@@ -155,7 +155,7 @@ class MasteryService:
             for r in self.gold.rows("ml_skill_mastery", "student_id", student_id).to_dicts():
                 out[r["skill_id"]] = {
                     "skill_id": r["skill_id"],
-                    "probability": float(r["probability"]),
+                    "probability": min(1.0, max(0.0, float(r["probability"]))),
                     "n_responses": int(r.get("n_responses") or 0),
                     "as_of": str(r.get("as_of")),
                     "source": "batch",

@@ -537,7 +537,7 @@ def _forward(seqs: _Sequences, params: FloatArray) -> tuple[FloatArray, FloatArr
         joint = m * np.where(correct, 1.0 - slip[:k], slip[:k])
         with np.errstate(divide="ignore", invalid="ignore"):
             posterior = np.where(evidence > 0.0, joint / evidence, m)
-        mastery[:k] = posterior + (1.0 - posterior) * learn[:k]
+        mastery[:k] = np.clip(posterior + (1.0 - posterior) * learn[:k], 0.0, 1.0)
         offset += k
     final = np.empty(seqs.n_pairs)
     final[by_length] = mastery

@@ -354,3 +354,23 @@ def test_updates_stay_a_probability_despite_rounding() -> None:
     for correct in seq:
         p = params.update(p, bool(correct))
         assert 0.0 <= p <= 1.0
+    # The vectorised scorer rounds differently; this sequence reached 1.0000000000000002 there.
+    params = BktParams(
+        p_init=0.3039091695173698,
+        p_learn=0.23148349798346943,
+        p_guess=0.022158423531978957,
+        p_slip=0.3468437417000179,
+    )
+    seq = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 1, 0]
+    table = pa.table(
+        {
+            "student_id": ["s"] * len(seq),
+            "skill_id": ["k"] * len(seq),
+            "opportunity": list(range(1, len(seq) + 1)),
+            "is_correct": [bool(c) for c in seq],
+        }
+    )
+    model = bkt.BktModel(skills={"k": params}, default=params, fitted_at="", n_responses=len(seq))
+    scored = bkt.skill_mastery(model, table)
+    assert 0.0 <= scored["probability"][0].as_py() <= 1.0
+    assert 0.0 <= scored["p_correct_next"][0].as_py() <= 1.0
