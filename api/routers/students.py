@@ -31,9 +31,10 @@ from api.schemas.learning import (
 from api.security import Principal
 from api.store.models import ClassInvite, ClassMembership, Intervention, StudentProfile, User
 
-# Answers that read the operational store too (live mastery, profile) are reused for at most
-# this long, or until this process changes them (a submission, onboarding).
-LIVE_TTL_S = 2.0
+# Answers that read the operational store too (live mastery, profile) are dropped when this
+# process changes them (a submission, onboarding); with several API processes, a change made by
+# another one shows after at most this long.
+LIVE_TTL_S = 30.0
 MASTERY_TABLES = ("ml_skill_mastery", "fct_skill_attempt_sequences", "skills")
 router = APIRouter(prefix="/api/v1/students", tags=["students"])
 StudentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
