@@ -294,16 +294,16 @@ def recommendations(
             interest = next((w for w in words if w in title), None)
             if share is None:
                 reason = f"next in {r['module']}, which you have not started"
-                key = (0 if interest else 1, r["week"] or 0, 1.0)
+                key = (0 if interest else 1, 0.0, r["week"] or 0)
             elif share < 1.0:
                 reason = f"continue {r['module']}: you have opened {share:.0%} of it"
-                key = (0 if interest else 1, r["week"] or 0, share)
+                key = (0 if interest else 1, share, r["week"] or 0)
             else:
                 continue
             if interest:
                 reason += f"; matches your interest in {interest}"
             ranked.append((key, r, reason))
-        ranked.sort(key=lambda t: t[0][:2] if not shares else (t[0][2], t[0][1]))
+        ranked.sort(key=lambda t: t[0])  # interests first, then least explored, then earliest
         for _key, r, reason in ranked:
             if r["content_id"] in seen or len(out) >= limit:
                 continue

@@ -15,7 +15,7 @@ from api.deps import PrincipalDep, ServicesDep, authorize_class, authorize_stude
 from api.learner import at_risk
 from api.notify import notify_users
 from api.problems import ApiError
-from api.routers.common import class_summary, display_names, records
+from api.routers.common import NAMES_TTL_S, class_summary, display_names, records
 from api.schemas.classes import (
     FlagFeedbackIn,
     InterventionIn,
@@ -36,7 +36,6 @@ from api.schemas.learning import (
 from api.security import Principal
 from api.store.models import ClassInvite, FlagFeedback, Intervention, User
 
-NAMES_TTL_S = 30.0  # bodies with display names: a renamed user shows within this time
 router = APIRouter(prefix="/api/v1/classes", tags=["classes"])
 ClassId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Staff = Annotated[Principal, Depends(require_roles("teacher", "admin"))]

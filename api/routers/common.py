@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import polars as pl
@@ -25,12 +26,18 @@ def class_summary(svc: Services, class_id: str) -> ClassSummary | None:
     return ClassSummary.model_validate(rows.row(0, named=True))
 
 
+NAMES_TTL_S = 30.0
+
+
 def display_names(svc: Services, student_ids: list[str]) -> dict[str, str]:
     """student_id -> display name of the students who have an account."""
     if not student_ids:
         return {}
-    key = "display_names"
-    cache = svc.extras.setdefault(key, {})
+    now = time.monotonic()
+    stamp, cache = svc.extras.get("display_names", (0.0, {}))
+    if now - stamp > NAMES_TTL_S:  # renamed or newly created users show within this time
+        stamp, cache = now, {}
+        svc.extras["display_names"] = (stamp, cache)
     missing = [s for s in student_ids if s not in cache]
     if missing:
         with svc.store.session() as s:
