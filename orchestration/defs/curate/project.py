@@ -8,9 +8,12 @@ older than any file of the project (about 5 s; nothing when it is fresh).
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -37,28 +40,49 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return newest
 
 
+def _is_fresh(manifest: Path, project_dir: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)
+
+
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Run ``dbt parse`` when the manifest is missing or older than the project's files."""
+    """Run ``dbt parse`` when the manifest is missing or older than the project's files.
+
+    Several processes import the definitions at once (pytest workers, ``dagster dev``'s code
+    server next to a run): one parses under a file lock into a private folder and then swaps the
+    manifest in with an atomic rename, so no process ever reads a half-written manifest.
+    """
     manifest = project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
+    if _is_fresh(manifest, project.project_dir):
         return manifest
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(project.project_dir),
-            "--profiles-dir",
-            str(project.profiles_dir),
-            "--target-path",
-            str(project.project_dir / project.target_path),
-        ],
-        cwd=project.project_dir,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    target = project.project_dir / project.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _is_fresh(manifest, project.project_dir):  # another process parsed meanwhile
+            return manifest
+        private = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+        try:
+            subprocess.run(
+                [
+                    DBT_EXECUTABLE,
+                    "parse",
+                    "--quiet",
+                    "--project-dir",
+                    str(project.project_dir),
+                    "--profiles-dir",
+                    str(project.profiles_dir),
+                    "--target-path",
+                    str(private),
+                ],
+                cwd=project.project_dir,
+                env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            for produced in private.iterdir():
+                if produced.is_file():
+                    produced.replace(target / produced.name)
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
     return manifest
