@@ -41,6 +41,15 @@ for _ in $(seq 1 90); do
 done
 curl -sf http://127.0.0.1:3000/server_info >/dev/null || { tail -n 30 "$RUN_DIR/dagster.log"; echo "Dagster UI did not start"; exit 1; }
 
+echo "==> Starting the MLflow UI (runs, reports and registered models)"
+MLFLOW_DIR=$(dirname "$LEARNSMART_LAKE")/mlflow
+mkdir -p "$MLFLOW_DIR"
+"$BIN/mlflow" server --host 127.0.0.1 --port 5000 --workers 1 \
+  --backend-store-uri "${LEARNSMART_MLFLOW_URI:-sqlite:///$MLFLOW_DIR/mlflow.db}" \
+  --default-artifact-root "${LEARNSMART_MLFLOW_ARTIFACTS:-file://$MLFLOW_DIR/artifacts}" \
+  > "$RUN_DIR/mlflow.log" 2>&1 &
+echo $! > "$RUN_DIR/mlflow.pid"
+
 echo "==> Demo users and the API"
 "$BIN/learnsmart" api seed-demo-users --out "$ROOT/data/demo_users.json" > "$RUN_DIR/demo-users.json"
 "$BIN/uvicorn" api.main:app --host 127.0.0.1 --port 8000 --no-access-log --log-level warning \
@@ -51,6 +60,11 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 curl -sf http://127.0.0.1:8000/health >/dev/null || { tail -n 30 "$RUN_DIR/api.log"; echo "API did not start"; exit 1; }
+for _ in $(seq 1 90); do
+  curl -sf http://127.0.0.1:5000/health >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -sf http://127.0.0.1:5000/health >/dev/null || { tail -n 30 "$RUN_DIR/mlflow.log"; echo "MLflow UI did not start"; exit 1; }
 LOGINS=$("$BIN/python" - "$ROOT/data/demo_users.json" <<'PY'
 import json, sys
 users = json.load(open(sys.argv[1]))
@@ -72,6 +86,7 @@ LearnSmart demo is up.
   Dagster UI (lineage, runs, checks):  http://127.0.0.1:3000
   API (OpenAPI docs):                  http://127.0.0.1:8000/docs
   API metrics (Prometheus):            http://127.0.0.1:8000/metrics
+  MLflow (model runs and registry):    http://127.0.0.1:5000
   Lakehouse:                           $LEARNSMART_LAKE
   Landing folder (drop files here):    $LEARNSMART_LANDING
   Lake status:                         .venv/bin/learnsmart lake status --json
