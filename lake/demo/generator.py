@@ -22,7 +22,7 @@ from lake.demo.caliper import write_caliper_day
 from lake.demo.content import build_catalog, write_content
 from lake.demo.forum import day_posts, write_forum_day
 from lake.demo.quiz import write_quiz_day
-from lake.demo.roster import build_roster, write_oneroster
+from lake.demo.roster import WITHDRAWAL_LAG_DAYS, build_roster, write_oneroster, write_withdrawals
 from lake.demo.simulate import LearnerState, simulate_day, simulate_population
 from lake.demo.xapi import ContentCodes, XapiContext, write_xapi_day
 
@@ -128,6 +128,24 @@ def generate(
 
     pop = simulate_population(pop_rng, students, days)
     summary.dropouts = int((pop.dropout_day < days).sum())
+    # The school records each dropout as a withdrawal a little later (never after the term);
+    # the end-of-term roster delta carries them, so outcomes are known to the at-risk model.
+    term_days = (term_end - term_start).days
+    withdrawn_on = {
+        int(i): term_start + timedelta(days=min(int(pop.dropout_day[i]) + WITHDRAWAL_LAG_DAYS,
+                                                term_days))
+        for i in np.flatnonzero(pop.dropout_day < days)
+    }  # fmt: skip
+    n_rows, n_bytes = write_withdrawals(
+        roster,
+        catalog,
+        landing / "oneroster" / f"demo-withdrawals-{term_end.isoformat()}",
+        withdrawn_on,
+    )
+    if n_rows:
+        summary.add_records("oneroster/withdrawals", n_rows)
+        summary.files["oneroster/withdrawals"] = 2  # manifest.csv + enrollments.csv
+        summary.bytes_written += n_bytes
     state = LearnerState.start(pop_rng, students, catalog)
     codes = ContentCodes.of(catalog)
     student_series = pl.Series("student", roster.student_ids, dtype=pl.String)

@@ -438,3 +438,36 @@ def write_oneroster(
         written += write_text(folder / f"{name}.csv", _csv(HEADERS[name], rows))
         counts[name] = len(rows)
     return counts, written
+
+
+WITHDRAWAL_LAG_DAYS = 14  # schools record a withdrawal a couple of weeks after the last visit
+
+
+def write_withdrawals(
+    roster: Roster, catalog: Catalog, folder: Path, withdrawn_on: dict[int, date]
+) -> tuple[int, int]:
+    """Write a OneRoster 1.2 *delta* bundle that ends the enrollments of withdrawn students.
+
+    ``withdrawn_on`` maps a student's index to the day the school recorded the withdrawal; each
+    of the student's enrollments is re-sent (same ``sourcedId``) with that ``endDate``, earlier
+    than the class's end, which is how SIS exports show a student who left a class. Returns
+    (enrollment rows, bytes written); nothing is written when nobody withdrew.
+    """
+    if not withdrawn_on:
+        return 0, 0
+    start = roster.term_start.isoformat()
+    rows: list[tuple[str, ...]] = []
+    for i, day in sorted(withdrawn_on.items()):
+        sid = roster.student_ids[i]
+        modified = f"{day.isoformat()}T06:00:00.000Z"
+        for c in (int(c) for c in roster.enrolled[i, : roster.n_enrolled[i]]):
+            rows.append(
+                (f"enr-{catalog.class_ids[c]}-{sid}", "active", modified, catalog.class_ids[c],
+                 catalog.classes[c].school, sid, "student", "false", start, day.isoformat())
+            )  # fmt: skip
+    manifest = [("manifest.version", "1.0"), ("oneroster.version", "1.2")]
+    manifest += [(f"file.{f}", "delta" if f == "enrollments" else "absent") for f in MANIFEST_FILES]
+    manifest += [("source.systemName", "LearnSmart Demo SIS"), ("source.systemCode", "LSDEMO")]
+    written = write_text(folder / "manifest.csv", _csv(("propertyName", "value"), manifest))
+    written += write_text(folder / "enrollments.csv", _csv(HEADERS["enrollments"], rows))
+    return len(rows), written

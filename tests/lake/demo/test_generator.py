@@ -245,7 +245,7 @@ def test_every_source_folder_is_written(school: tuple[Path, DemoSummary]) -> Non
 
 def test_oneroster_bundle_follows_the_12_csv_binding(school: tuple[Path, DemoSummary]) -> None:
     landing, _ = school
-    (bundle,) = (landing / "oneroster").iterdir()
+    (bundle,) = (landing / "oneroster").glob("demo-bundle-*")
     with (bundle / "manifest.csv").open(encoding="utf-8", newline="") as fh:
         manifest = dict(csv.reader(fh))
     assert manifest["oneroster.version"] == "1.2"
@@ -447,3 +447,28 @@ def test_csv_names_with_commas_are_quoted(school: tuple[Path, DemoSummary]) -> N
     assert '"Cohen, Jr."' in text
     parsed = {r["sourcedId"]: r for r in csv.DictReader(io.StringIO(text))}
     assert parsed["tch-006"]["familyName"] == "Cohen, Jr."
+
+
+def test_dropouts_are_withdrawn_in_an_end_of_term_roster_delta(
+    school: tuple[Path, DemoSummary],
+) -> None:
+    landing, summary = school
+    (delta,) = (landing / "oneroster").glob("demo-withdrawals-*")
+    with (delta / "manifest.csv").open(encoding="utf-8", newline="") as fh:
+        manifest = dict(csv.reader(fh))
+    assert manifest["file.enrollments"] == "delta"
+    assert manifest["file.users"] == "absent"
+    with (delta / "enrollments.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    term_end = delta.name.removeprefix("demo-withdrawals-")
+    assert summary.dropouts > 0
+    assert len({r["userSourcedId"] for r in rows}) == summary.dropouts
+    # the withdrawal ends the enrollment early (after the dropout, never after the term)
+    assert all(summary.start_date.isoformat() < r["endDate"] <= term_end for r in rows)
+    assert all(r["status"] == "active" and r["role"] == "student" for r in rows)
+    with (next((landing / "oneroster").glob("demo-bundle-*")) / "enrollments.csv").open(
+        encoding="utf-8", newline=""
+    ) as fh:
+        original = {r["sourcedId"]: r for r in csv.DictReader(fh)}
+    for r in rows:
+        assert original[r["sourcedId"]]["endDate"] == term_end  # same enrollment, ended early

@@ -28,9 +28,11 @@ spine as (
         enrollments.final_result,
         enrollments.num_prev_attempts,
         enrollments.studied_credits,
-        enrollments.days_registered_before_start
+        enrollments.days_registered_before_start,
+        classes.end_date as class_end_date
     from enrollments
     inner join weeks using (class_id)
+    inner join {{ ref('int_classes_calendared') }} as classes using (class_id)
     where coalesce(enrollments.registered_date, weeks.week_start_date) < weeks.cutoff_date
       and (enrollments.withdrawn_date is null or enrollments.withdrawn_date >= weeks.cutoff_date)
 
@@ -187,6 +189,15 @@ final as (
         spine.withdrawn_date is not null or spine.final_result = 'Withdrawn' as label_dropped_out,
         spine.withdrawn_date is not null and spine.withdrawn_date >= spine.cutoff_date
             as label_withdrew_later,
+        -- the at-risk target: the final result where the source has one (OULAD), else a
+        -- withdrawal (known once it happened), else completion once the class has ended
+        -- without one; null while the outcome is still open
+        case
+            when spine.final_result is not null
+                then spine.final_result not in ('Pass', 'Distinction')
+            when spine.withdrawn_date is not null then true
+            when spine.class_end_date < current_date then false
+        end as label_at_risk,
         {{ curated_at() }} as curated_at
     from spine
     left join activity_to_date using (student_id, class_id, week)
