@@ -23,12 +23,20 @@ from sqlalchemy import select
 
 from api.gold import Gold
 from api.store.db import Store
-from api.store.models import LiveMastery
+from api.store.models import LiveMastery, LiveResponse
 
 log = logging.getLogger("learnsmart.api.learner")
 
 RULE_INACTIVE_DAYS = 7
-MODEL_FILE = "models/mastery/bkt.json"
+MODEL_DIR = "models/mastery"  # the champion's folder, copied by the mastery_model asset
+_ORDER = ("answered_at", "attempt_id", "item_id", "skill_id")
+_SEQUENCE_SCHEMA = {
+    "student_id": pl.String,
+    "skill_id": pl.String,
+    "item_id": pl.String,
+    "opportunity": pl.Int64,
+    "is_correct": pl.Boolean,
+}
 
 
 # --- at risk ---------------------------------------------------------------------------------
@@ -100,27 +108,31 @@ def at_risk(gold: Gold, class_id: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 class MasteryService:
-    """The served mastery model (BKT) and each student's current skill mastery.
+    """The served mastery model and each student's current skill mastery.
 
-    The model is the artefact the ``mastery_model`` asset wrote under the lake; if there is none
-    yet it is fitted once from ``fct_skill_attempt_sequences`` (and logged). After a quiz
-    submission, :meth:`apply` moves the student's mastery at once (``live_mastery``), ahead of
-    the next batch run.
+    The model is the folder the ``mastery_model`` asset copied from the MLflow registry's
+    champion (``<lake>/models/mastery``: BKT, a logistic model or DKT, all answered in numpy);
+    if there is none yet, BKT is fitted once from ``fct_skill_attempt_sequences`` (and logged).
+    Mastery is P(the next item of the skill is answered correctly). After a quiz submission,
+    :meth:`apply` replays the student's history (gold, then the responses submitted since) with
+    the served model and moves mastery at once (``live_mastery``), ahead of the next batch run.
     """
 
     def __init__(self, gold: Gold, store: Store, lake: Path) -> None:
         self.gold = gold
         self.store = store
-        self.path = lake / MODEL_FILE
+        self.folder = lake / MODEL_DIR
         self._model: Any = None
         self._model_key: object = None
         self._lock = threading.Lock()
 
     def model(self) -> Any:
-        """The current BKT model (reloaded when its artefact changes)."""
-        from ml_assets.mastery.bkt import BktModel, fit_bkt
+        """The served model (a ``ServedMastery``), reloaded when its folder changes."""
+        from ml_assets.mastery.bkt import fit_bkt
+        from ml_assets.mastery.served import ServedMastery, Vocabulary, bkt_frame
 
-        key: object = self.path.stat().st_mtime_ns if self.path.exists() else None
+        marker = self.folder / "served.json"
+        key: object = marker.stat().st_mtime_ns if marker.exists() else None
         if key is None:
             key = ("fitted", self.gold.version("fct_skill_attempt_sequences"))
         if self._model is not None and key == self._model_key:
@@ -128,25 +140,36 @@ class MasteryService:
         with self._lock:
             if self._model is not None and key == self._model_key:
                 return self._model
-            if self.path.exists():
-                self._model = BktModel.from_json(self.path.read_text())
+            if marker.exists():
+                self._model = ServedMastery.load(self.folder)
             else:
                 log.warning("no trained mastery model in the lake; fitting BKT from gold")
                 seq = self.gold.frame("fct_skill_attempt_sequences")
                 if seq.height == 0:
-                    seq = pl.DataFrame(
-                        schema={
-                            "student_id": pl.String,
-                            "skill_id": pl.String,
-                            "opportunity": pl.Int64,
-                            "is_correct": pl.Boolean,
-                        }
-                    )
-                self._model = fit_bkt(
-                    seq.select("student_id", "skill_id", "opportunity", "is_correct")
+                    seq = pl.DataFrame(schema=_SEQUENCE_SCHEMA)
+                self._model = ServedMastery(
+                    "bkt", Vocabulary.of(seq), fit_bkt(bkt_frame(seq)), metrics={}
                 )
             self._model_key = key
             return self._model
+
+    def _history(self, student_id: str) -> tuple[list[tuple[str, bool]], datetime | None]:
+        """Every response of the student, oldest first: the lake's, then those submitted
+        through the API since the lake's latest one; and the time of the latest."""
+        seq = self.gold.rows("fct_skill_attempt_sequences", "student_id", student_id)
+        history: list[tuple[str, bool]] = []
+        latest: datetime | None = None
+        if seq.height:
+            seq = seq.sort([c for c in _ORDER if c in seq.columns])
+            history = list(zip(seq["skill_id"].to_list(), seq["is_correct"].to_list(), strict=True))
+            latest = seq["answered_at"].max()  # type: ignore[assignment]
+        with self.store.session() as s:
+            query = select(LiveResponse).where(LiveResponse.student_id == student_id)
+            if latest is not None:
+                query = query.where(LiveResponse.answered_at > latest)
+            for r in s.scalars(query.order_by(LiveResponse.id)):
+                history.append((r.skill_id, r.is_correct))
+        return history, latest
 
     def current(self, student_id: str) -> list[dict[str, Any]]:
         """Mastery per skill: batch scores, then live updates newer than them."""
@@ -163,16 +186,17 @@ class MasteryService:
         else:
             seq = self.gold.rows("fct_skill_attempt_sequences", "student_id", student_id)
             if seq.height:
-                model = self.model()
-                for (skill,), g in seq.sort("opportunity").group_by(
-                    "skill_id", maintain_order=True
-                ):
-                    obs = g["is_correct"].to_list()
-                    out[str(skill)] = {
-                        "skill_id": str(skill),
-                        "probability": float(model.mastery_of(obs, str(skill))),
-                        "n_responses": len(obs),
-                        "as_of": str(g["answered_at"].max()),
+                history, latest = self._history(student_id)
+                counts: dict[str, int] = {}
+                for k, _ in history:
+                    counts[k] = counts.get(k, 0) + 1
+                p = self.model().next_correct(history, sorted(counts))
+                for skill, n in counts.items():
+                    out[skill] = {
+                        "skill_id": skill,
+                        "probability": min(1.0, max(0.0, float(p[skill]))),
+                        "n_responses": n,
+                        "as_of": str(latest),
                         "source": "model",
                     }
         with self.store.session() as s:
@@ -193,39 +217,50 @@ class MasteryService:
         return sorted(out.values(), key=lambda v: v["probability"])
 
     def apply(self, student_id: str, observations: list[tuple[str, bool]]) -> list[dict[str, Any]]:
-        """Update mastery with new responses (skill, correct) in order; returns the new values."""
+        """Update mastery with new responses (skill, correct) in order; returns the new values.
+
+        Before and after are both the served model's P(next correct) for each skill touched,
+        from the history without and with the new responses.
+        """
         if not observations:
             return []
         model = self.model()
-        state = {
-            m["skill_id"]: (m["probability"], m["n_responses"]) for m in self.current(student_id)
-        }
-        before: dict[str, float] = {}
-        for skill, correct in observations:
-            p, n = state.get(skill, (model.params(skill).p_init, 0))
-            before.setdefault(skill, p)
-            state[skill] = (model.params(skill).update(p, correct), n + 1)
+        history, _ = self._history(student_id)
+        skills = list(dict.fromkeys(k for k, _ in observations))
+        before = model.next_correct(history, skills)
+        after_history = history + [(k, bool(c)) for k, c in observations]
+        after = model.next_correct(after_history, skills)
+        counts = {k: sum(1 for h, _ in after_history if h == k) for k in skills}
         stamp = datetime.now(UTC)
         with self.store.session() as s:
-            for skill in before:
-                after, n = state[skill]
+            for k, c in observations:
+                s.add(
+                    LiveResponse(student_id=student_id, skill_id=k, is_correct=c, answered_at=stamp)
+                )
+            for skill in skills:
+                value = min(1.0, max(0.0, float(after[skill])))
                 row = s.get(LiveMastery, (student_id, skill))
                 if row is None:
                     s.add(
                         LiveMastery(
                             student_id=student_id,
                             skill_id=skill,
-                            probability=after,
-                            n_responses=n,
+                            probability=value,
+                            n_responses=counts[skill],
                             updated_at=stamp,
                         )
                     )
                 else:
-                    row.probability, row.n_responses, row.updated_at = after, n, stamp
+                    row.probability, row.n_responses, row.updated_at = value, counts[skill], stamp
         names = self._skill_names()
         return [
-            {"skill_id": k, "name": names.get(k, k), "before": v, "after": state[k][0]}
-            for k, v in before.items()
+            {
+                "skill_id": k,
+                "name": names.get(k, k),
+                "before": min(1.0, max(0.0, float(before[k]))),
+                "after": min(1.0, max(0.0, float(after[k]))),
+            }
+            for k in skills
         ]
 
     def _skill_names(self) -> dict[str, str]:

@@ -298,6 +298,21 @@ class LiveMastery(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class LiveResponse(Base):
+    """A response a student submitted through the API, in order: the served mastery model
+    replays the student's history (gold, then these) to update mastery at once. Responses the
+    lake already holds (answered at or before the student's latest gold response) are ignored.
+    """
+
+    __tablename__ = "live_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    student_id: Mapped[str] = mapped_column(String(64), index=True)
+    skill_id: Mapped[str] = mapped_column(String(128))
+    is_correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class FlagFeedback(Base):
     """A teacher's response to an at-risk flag: acknowledged, or not useful (model evaluation)."""
 

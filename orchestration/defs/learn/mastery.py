@@ -1,83 +1,127 @@
-"""Learn area: the served learner models and their gold predictions.
+"""The mastery assets.
 
-* ``mastery_model``: BKT fitted per skill on ``fct_skill_attempt_sequences``; the artefact the
-  API serves is ``<lake>/models/mastery/bkt.json`` (written atomically). Its metadata reports the
-  next-response AUC on each student's last 20% of attempts per skill, fitted on the first 80%.
-* ``skill_mastery``: every student's mastery of every skill they practised, in the gold table
-  ``gold/ml/ml_skill_mastery`` (student, skill, probability, p_correct_next, n_responses, as_of).
+* ``mastery_model``: BKT, a logistic (PFA-style) model and DKT compared on a held-out fifth of
+  the students of ``fct_skill_attempt_sequences`` (next-response AUC); the best on validation
+  is fitted on everyone (BKT always, beside it), logged to MLflow and registered as
+  ``learnsmart-mastery`` with the alias ``champion``. The champion's folder is copied to
+  ``<lake>/models/mastery`` (``served.json``, ``bkt.json``, weights), which the API reads.
+* ``skill_mastery``: every student's probability of answering the next item of each practised
+  skill correctly, by the served model, in ``gold/ml/ml_skill_mastery`` (student, skill,
+  probability, p_mastered (BKT), n_responses, as_of, model_kind, model_version).
 """
 
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import numpy as np
 import polars as pl
-import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
 from lake.io import read_delta
 from orchestration.resources import LakeResource
 
 SEQUENCES = dg.AssetKey(["gold", "items", "fct_skill_attempt_sequences"])
-MODEL_FILE = Path("models/mastery/bkt.json")  # the API reads the same path (api.learner)
+MODEL_NAME = "learnsmart-mastery"
+SERVED_DIR = Path("models/mastery")
+MODEL_FILE = SERVED_DIR / "bkt.json"  # BKT of the served folder (api.learner reads the folder)
 MASTERY_TABLE = Path("gold/ml/ml_skill_mastery")
-_COLUMNS = ["student_id", "skill_id", "opportunity", "is_correct"]
+_COLUMNS = [
+    "student_id",
+    "skill_id",
+    "opportunity",
+    "is_correct",
+    "item_id",
+    "attempt_id",
+    "answered_at",
+]
+
+
+class MasteryTrainConfig(dg.Config):
+    """Training settings of ``mastery_model``."""
+
+    seed: int = 0
+    holdout_share: float = 0.2  # students held out to compare the models
 
 
 def _sequences(lake: Path) -> pl.DataFrame:
     path = lake / "gold/items/fct_skill_attempt_sequences"
+    if not (path / "_delta_log").is_dir():
+        raise dg.Failure("gold/items/fct_skill_attempt_sequences is missing: build the marts")
     table = read_delta(DeltaTable(str(path)), columns=_COLUMNS)
-    return pl.from_arrow(table).drop_nulls(_COLUMNS)  # type: ignore[union-attr]
-
-
-def holdout_auc(seq: pl.DataFrame) -> tuple[float, int]:
-    """Next-response AUC of BKT on each (student, skill)'s last 20% of attempts, fitted on the
-    first 80% (the held-out attempts are predicted from everything before them)."""
-    from ml_assets.mastery.bkt import fit_bkt, roc_auc
-
-    ranked = seq.with_columns(
-        n=pl.len().over("student_id", "skill_id"),
-        k=pl.col("opportunity").rank("ordinal").over("student_id", "skill_id"),
-    )
-    train = ranked.filter(pl.col("k") <= (pl.col("n") * 0.8).ceil()).select(_COLUMNS)
-    model = fit_bkt(train)
-    predicted = model.predict_sequences(ranked.select(_COLUMNS))
-    test = (ranked["k"] > (ranked["n"] * 0.8).ceil()).to_numpy()
-    y = ranked["is_correct"].to_numpy()[test]
-    if test.sum() == 0 or y.all() or not y.any():
-        return float("nan"), int(test.sum())
-    return roc_auc(y, np.asarray(predicted)[test]), int(test.sum())
+    frame = pl.from_arrow(table)
+    return frame.drop_nulls(["student_id", "skill_id", "opportunity", "is_correct"])  # type: ignore[union-attr]
 
 
 @dg.asset(
     deps=[SEQUENCES],
     group_name="learn",
-    description="BKT mastery model per skill (the served mastery model).",
+    description="Mastery model (best of BKT, logistic, DKT on held-out students), in MLflow.",
 )
-def mastery_model(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """Fit BKT on every attempt and write the artefact the API serves."""
-    from ml_assets.mastery.bkt import fit_bkt
+def mastery_model(
+    context: dg.AssetExecutionContext, lake: LakeResource, config: MasteryTrainConfig
+) -> dg.MaterializeResult:
+    """Compare the models, fit the best on everyone, register and serve it."""
+    from ml_assets import tracking
+    from ml_assets.mastery.served import ServedMastery, fit_served
 
     root = lake.settings().lake
-    seq = _sequences(root).sort("student_id", "skill_id", "opportunity")
-    if seq.height == 0:
+    frame = _sequences(root)
+    if frame.height == 0:
         raise dg.Failure("fct_skill_attempt_sequences is empty: nothing to fit mastery on")
-    auc, n_test = holdout_auc(seq)
-    model = fit_bkt(seq)
-    target = root / MODEL_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(model.to_json())
-    tmp.replace(target)
-    context.log.info(f"BKT fitted on {model.n_responses} responses, {len(model.skills)} skills")
+    served = fit_served(frame, seed=config.seed, holdout_share=config.holdout_share)
+    t = tracking.Tracking.for_lake(root)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "mastery"
+        served.save(folder)
+        registered = tracking.log_and_register(
+            t,
+            MODEL_NAME,
+            folder,
+            "ml_assets.mastery.served:ServedMastery.load",
+            params={
+                "seed": config.seed,
+                "holdout_share": config.holdout_share,
+                "served_kind": served.kind,
+                "n_skills": len(served.vocab.skills),
+                "n_items": len(served.vocab.items),
+            },
+            metrics={
+                **{f"holdout_auc_{k}": v["auc"] for k, v in served.metrics.items()},
+                **{f"holdout_accuracy_{k}": v["accuracy"] for k, v in served.metrics.items()},
+                **{f"valid_auc_{k}": v["valid_auc"] for k, v in served.metrics.items()},
+                "holdout_auc": served.metrics.get(served.kind, {}).get("auc", float("nan")),
+                "responses": float(frame.height),
+            },
+            reports={"comparison": {"models": served.metrics, "note": served.note}},
+            promote=True,
+            tags={"lake": str(root), "served_kind": served.kind, "note": served.note[:250]},
+        )
+    copied = tracking.download_champion(t, MODEL_NAME, root / SERVED_DIR)
+    assert copied is not None
+    ServedMastery.load(copied[0])  # what the API will load must load
+    context.log.info(
+        f"served {served.kind} (v{registered.version}) on {frame.height} responses, "
+        f"{len(served.vocab.skills)} skills"
+    )
     return dg.MaterializeResult(
         metadata={
-            "n_responses": model.n_responses,
-            "n_skills_own_params": len(model.skills),
-            "holdout_auc": dg.MetadataValue.float(auc),
-            "holdout_responses": n_test,
-            "path": dg.MetadataValue.path(str(target)),
+            "served_kind": served.kind,
+            "registered_version": registered.version,
+            "holdout_auc": dg.MetadataValue.float(
+                float(served.metrics.get(served.kind, {}).get("auc", float("nan")))
+            ),
+            "note": served.note,
+            "comparison": dg.MetadataValue.json(
+                {
+                    k: {"auc": round(v["auc"], 4), "valid_auc": round(v["valid_auc"], 4)}
+                    for k, v in served.metrics.items()
+                }
+            ),
+            "n_responses": frame.height,
+            "path": dg.MetadataValue.path(str(root / SERVED_DIR)),
+            "mlflow_run_id": registered.run_id,
         }
     )
 
@@ -85,31 +129,44 @@ def mastery_model(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
 @dg.asset(
     deps=[mastery_model],
     group_name="learn",
-    description="Each student's mastery of each practised skill (gold/ml/ml_skill_mastery).",
+    description="Each student's P(next item of a skill correct), per practised skill "
+    "(gold/ml/ml_skill_mastery).",
 )
 def skill_mastery(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """Score every (student, skill) with the served model; overwrite the gold table."""
-    from ml_assets.mastery.bkt import BktModel
-    from ml_assets.mastery.bkt import skill_mastery as score
+    from ml_assets import tracking
+    from ml_assets.mastery.served import ServedMastery
 
     root = lake.settings().lake
-    model = BktModel.from_json((root / MODEL_FILE).read_text())
-    seq = _sequences(root)
-    scored = score(model, seq)
-    as_of = datetime.now(UTC)
-    scored = scored.append_column(
-        "as_of", pa.array([as_of] * scored.num_rows, pa.timestamp("us", tz="UTC"))
+    copied = tracking.download_champion(
+        tracking.Tracking.for_lake(root), MODEL_NAME, root / SERVED_DIR
     )
-    write_deltalake(str(root / MASTERY_TABLE), scored, mode="overwrite", schema_mode="overwrite")
-    context.log.info(f"{scored.num_rows} student-skill mastery rows written")
+    if copied is None:
+        raise dg.Failure(f"no {MODEL_NAME} champion: materialise mastery_model first")
+    folder, version = copied
+    model = ServedMastery.load(folder)
+    table = model.mastery_table(_sequences(root))
+    scored = table.select(
+        "student_id",
+        "skill_id",
+        pl.col("p_correct_next").alias("probability"),
+        "p_mastered",
+        "n_responses",
+        as_of=pl.lit(datetime.now(UTC), dtype=pl.Datetime("us", "UTC")),
+        model_kind=pl.lit(model.kind),
+        model_version=pl.lit(version, dtype=pl.Int64),
+    )
+    write_deltalake(
+        str(root / MASTERY_TABLE), scored.to_arrow(), mode="overwrite", schema_mode="overwrite"
+    )
+    context.log.info(f"{scored.height} student-skill rows written ({model.kind} v{version})")
     return dg.MaterializeResult(
         metadata={
-            "rows": scored.num_rows,
+            "rows": scored.height,
+            "model_kind": model.kind,
+            "model_version": version,
             "mean_probability": dg.MetadataValue.float(
-                float(np.mean(scored["probability"].to_numpy())) if scored.num_rows else 0.0
+                float(np.mean(scored["probability"].to_numpy())) if scored.height else 0.0
             ),
         }
     )
-
-
-defs = dg.Definitions(assets=[mastery_model, skill_mastery])
