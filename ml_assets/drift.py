@@ -66,14 +66,17 @@ def evidently_report(
     names = [n for n in reference if n in current]
     ref = pd.DataFrame({n: np.asarray(reference[n], dtype=float) for n in names})
     cur = pd.DataFrame({n: np.asarray(current[n], dtype=float) for n in names})
+    # Evidently refuses a column that is empty on either side; PSI still covers it.
+    empty = [n for n in names if ref[n].isna().all() or cur[n].isna().all()]
+    ref, cur = ref.drop(columns=empty), cur.drop(columns=empty)
     snapshot = Report([DataDriftPreset()]).run(current_data=cur, reference_data=ref)
     out_html.parent.mkdir(parents=True, exist_ok=True)
     snapshot.save_html(str(out_html))
-    summary: dict[str, Any] = {"drifted_columns": None, "drifted_share": None}
+    summary: dict[str, Any] = {"drifted_columns": None, "drifted_share": None, "empty": empty}
     for metric in snapshot.dict().get("metrics", []):
         if str(metric.get("metric_name", "")).startswith("DriftedColumnsCount"):
             value = metric.get("value") or {}
-            summary = {
+            summary |= {
                 "drifted_columns": int(value.get("count", 0)),
                 "drifted_share": float(value.get("share", 0.0)),
             }

@@ -27,6 +27,10 @@ lake_app = typer.Typer(help="Inspect and maintain the lakehouse.", no_args_is_he
 app.add_typer(lake_app, name="lake")
 api_app = typer.Typer(help="The API's operational store and server.", no_args_is_help=True)
 app.add_typer(api_app, name="api")
+eval_app = typer.Typer(
+    help="Evaluate the learner models on files in the published formats.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
 
 LakeOpt = Annotated[
     Path | None,
@@ -181,6 +185,146 @@ def migrate_store() -> None:
         _fail(str(exc))
     migrate(settings.database_url)
     typer.echo(json.dumps({"database": settings.database_url.split("@")[-1], "migrated": True}))
+
+
+def _existing_file(path: Path | None, what: str) -> None:
+    if path is not None and not path.is_file():
+        _fail(f"{what} file not found: {path}")
+
+
+def _presentation(text: str) -> tuple[str, str]:
+    module, sep, presentation = text.strip().partition(":")
+    if not sep or not module or not presentation:
+        _fail(f"expected MODULE:PRESENTATION (e.g. BBB:2013B), got {text!r}")
+    return module, presentation
+
+
+@eval_app.command("mastery")
+def eval_mastery(
+    fmt: Annotated[
+        str, typer.Option("--format", help="dkvmn (3 lines a student) or akt (3 or 4 lines).")
+    ],
+    train: Annotated[Path, typer.Option(help="Training sequences (plain or .gz).")],
+    test: Annotated[Path, typer.Option(help="Test sequences (plain or .gz).")],
+    valid: Annotated[
+        Path | None, typer.Option(help="Validation sequences (early stopping).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Train every mastery model on TRAIN and print each one's test AUC and accuracy."""
+    if fmt not in ("dkvmn", "akt"):
+        _fail(f"--format must be dkvmn or akt, not {fmt!r}")
+    for path, what in ((train, "train"), (test, "test"), (valid, "valid")):
+        _existing_file(path, what)
+    from ml_assets.mastery.evaluate import evaluate_files
+
+    try:
+        results = evaluate_files(fmt, train, test, valid, seed=seed)
+    except ValueError as exc:  # input the evaluation cannot use
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(results))
+        return
+    for name, r in results.items():
+        typer.echo(f"{name:10} auc {r['auc']:.4f}  accuracy {r['accuracy']:.4f}")
+
+
+@eval_app.command("at-risk")
+def eval_at_risk(
+    oulad: Annotated[Path, typer.Option(help="Folder of OULAD-shaped CSV files.")],
+    train: Annotated[str, typer.Option(help="MODULE:PRESENTATION[,...] to train on.")],
+    test: Annotated[str, typer.Option(help="MODULE:PRESENTATION to test on.")],
+    weeks: Annotated[str, typer.Option(help="Week cut-offs, e.g. 2,4,8,12,16.")] = "2,4,8,12,16",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Ingest OULAD-shaped files, train on some presentations, score a later one per week."""
+    if not oulad.is_dir():
+        _fail(f"OULAD folder not found: {oulad}")
+    train_ids = [_presentation(t) for t in train.split(",") if t.strip()]
+    if not train_ids:
+        _fail("--train names no presentation")
+    test_id = _presentation(test)
+    try:
+        week_list = sorted({int(w) for w in weeks.split(",") if w.strip()})
+    except ValueError:
+        _fail(f"--weeks must be whole numbers separated by commas, not {weeks!r}")
+    if not week_list or week_list[0] < 1:
+        _fail("--weeks needs at least one week >= 1")
+    from ml_assets.at_risk.evaluate import evaluate_oulad
+
+    try:
+        result = evaluate_oulad(oulad, train_ids, test_id, week_list, seed=seed)
+    except ValueError as exc:  # input the evaluation cannot use
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+
+    def fmt(value: float | None) -> str:
+        return "  n/a" if value is None else f"{value:.3f}"
+
+    for w in result["weeks"]:
+        typer.echo(
+            f"week {w['week']:>3}  auc {fmt(w['auc'])}  f1 {fmt(w['f1'])}  "
+            f"brier {fmt(w['brier'])}  rule_auc {fmt(w['rule_auc'])}"
+        )
+
+
+@eval_app.command("recommender")
+def eval_recommender(
+    oulad: Annotated[Path, typer.Option(help="Folder of OULAD-shaped CSV files.")],
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    max_students: Annotated[
+        int | None, typer.Option(min=1, help="Evaluate on at most this many students.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Temporal-split evaluation (each student's last 20% held out) of the recommender and its
+    baselines: NDCG@10, Recall@10 and catalogue coverage per method."""
+    if not oulad.is_dir():
+        _fail(f"OULAD folder not found: {oulad}")
+    from ml_assets.recommender.evaluate import evaluate_oulad
+
+    try:
+        result = evaluate_oulad(oulad, seed=seed, max_students=max_students)
+    except ValueError as exc:  # input the evaluation cannot use
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for name, r in result.items():
+        typer.echo(
+            f"{name:22} ndcg@10 {r['ndcg@10']:.3f}  recall@10 {r['recall@10']:.3f}  "
+            f"coverage {r['coverage']:.3f}"
+        )
+
+
+@eval_app.command("forum-urgency")
+def eval_forum_urgency(
+    train: Annotated[Path, typer.Option(help="CSV of labelled posts to train on.")],
+    test: Annotated[Path, typer.Option(help="CSV of labelled posts to score (same columns).")],
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Train the forum-urgency model on TRAIN; print RMSE, Spearman, AUC, PR-AUC, F1 on TEST."""
+    for path, what in ((train, "train"), (test, "test")):
+        _existing_file(path, what)
+    from ml_assets.forum.evaluate import evaluate_split
+
+    try:
+        result = evaluate_split(train, test, seed=seed)
+    except ValueError as exc:  # input the evaluation cannot use
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for name, r in (("model", result), ("baseline", result["baseline"])):
+        typer.echo(
+            f"{name:9} rmse {r['rmse']:.3f}  spearman {r['spearman']:.3f}  auc {r['auc']:.3f}  "
+            f"pr_auc {r['pr_auc']:.3f}  f1 {r['f1']:.3f}"
+        )
 
 
 def _jsonable(obj: object) -> object:

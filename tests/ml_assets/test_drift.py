@@ -64,3 +64,13 @@ def test_evidently_report_is_written_and_names_the_drifted_columns(tmp_path: Pat
     assert out.stat().st_size > 10_000
     assert summary["drifted_columns"] == 1
     assert summary["drifted_share"] == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_evidently_report_skips_a_column_empty_on_one_side(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    ref = {"a": rng.normal(size=300), "never_filled": np.full(300, np.nan)}
+    cur = {"a": rng.normal(size=300), "never_filled": rng.normal(size=300)}
+    summary = evidently_report(ref, cur, tmp_path / "drift.html")
+    assert summary["empty"] == ["never_filled"]
+    assert summary["drifted_columns"] == 0

@@ -1,0 +1,33 @@
+"""Learn area: the served learner models, their gold predictions, drift and retraining.
+
+``mastery`` (BKT and stronger knowledge-tracing models, ``gold/ml/ml_skill_mastery``) and
+``at_risk`` (XGBoost on the week features, ``gold/ml/ml_at_risk_scores``), each tracked in
+MLflow; a drift check and sensor, and a monthly schedule, retrain them. ``tutor`` indexes the
+course pages for the tutor.
+"""
+
+import dagster as dg
+
+from orchestration.defs.learn.at_risk import at_risk_feature_drift, at_risk_model, at_risk_scores
+from orchestration.defs.learn.mastery import MASTERY_TABLE, MODEL_FILE, mastery_model, skill_mastery
+from orchestration.defs.learn.retrain import at_risk_drift_sensor, retrain_job, retrain_schedule
+from orchestration.defs.learn.tutor import tutor_index
+
+__all__ = [
+    "MASTERY_TABLE",
+    "MODEL_FILE",
+    "at_risk_model",
+    "at_risk_scores",
+    "defs",
+    "mastery_model",
+    "skill_mastery",
+    "tutor_index",
+]
+
+defs = dg.Definitions(
+    assets=[mastery_model, skill_mastery, at_risk_model, at_risk_scores, tutor_index],
+    asset_checks=[at_risk_feature_drift],
+    jobs=[retrain_job],
+    schedules=[retrain_schedule],
+    sensors=[at_risk_drift_sensor],
+)
