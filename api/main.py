@@ -37,6 +37,7 @@ from api.routers import (
 from api.security import OidcVerifier
 from api.settings import ApiSettings
 from api.store.db import Store, migrate
+from api.tutor import TutorService
 
 log = logging.getLogger("learnsmart.api")
 DESCRIPTION = """
@@ -68,6 +69,7 @@ def build_services(settings: ApiSettings) -> Services:
     )
     svc.responses = ResponseCache(gold)
     svc.extras["mastery"] = MasteryService(gold, store, settings.lake.lake)
+    svc.extras["tutor"] = TutorService(settings.lake.lake)
     return svc
 
 
@@ -90,6 +92,7 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
         svc.gold.warm()
         if svc.gold.exists("fct_skill_attempt_sequences"):
             svc.extras["mastery"].model()  # load (or, without an artefact, fit) before serving
+        svc.extras["tutor"].warm()
         stop = threading.Event()
         thread = threading.Thread(
             target=_scanner, args=(svc, stop, scan_every_s), name="at-risk-scan", daemon=True

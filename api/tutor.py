@@ -1,14 +1,18 @@
 """The tutor's retrieval: course-page passages ranked for a question with BM25.
 
-Until the grounded tutor model exists this is an extractive tutor: it answers with the most
-relevant passages of the student's course pages, quoted, and cites each page. It never makes
-up text, and says so when nothing in the course matches.
+:class:`TutorService` answers with the grounded tutor (``ml_assets.tutor``: BM25 + MiniLM
+passages, cited by page and section, declining when nothing relevant is found) once the
+``tutor_index`` asset has built its index; until then it is an extractive tutor: the most
+relevant passages of the student's course pages by BM25, quoted, each page cited. It never
+makes up text, and says so when nothing in the course matches.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -130,3 +134,114 @@ def rank(question: str, corpus: list[Passage], k: int = 3) -> list[tuple[float, 
             scored.append((s, p))
     scored.sort(key=lambda x: -x[0])
     return scored[:k]
+
+
+class TutorService:
+    """The grounded tutor when its index exists, the extractive BM25 tutor until then.
+
+    The index is the folder the ``tutor_index`` asset wrote (``<lake>/models/tutor``), reloaded
+    when its manifest changes. Questions are embedded with the packaged MiniLM encoder; loading
+    it costs 10-20 s (torch), so :meth:`warm` starts it in a background thread at start-up
+    when an index exists, and only tutor questions ever wait for it.
+    """
+
+    METHOD = "hybrid-bm25-minilm-rrf"
+
+    def __init__(self, lake: Any) -> None:
+        from pathlib import Path
+
+        self.folder = Path(lake) / "models" / "tutor"
+        self._index: Any = None
+        self._key: int | None = None
+        self._lock = threading.Lock()
+
+    def index(self) -> Any | None:
+        """The current index, or None when the asset has not built one."""
+        manifest = self.folder / "manifest.json"
+        try:
+            key = manifest.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        if self._index is not None and key == self._key:
+            return self._index
+        with self._lock:
+            if self._index is None or key != self._key:
+                from ml_assets.tutor.index import TutorIndex
+
+                self._index, self._key = TutorIndex.load(self.folder), key
+            return self._index
+
+    def warm(self) -> None:
+        """Load the index and the encoder in the background (no-op without an index)."""
+        if not (self.folder / "manifest.json").is_file():
+            return
+
+        def load() -> None:
+            try:
+                from ml_assets.text.embed import encoder
+
+                self.index()
+                encoder()
+            except Exception:  # the first question retries and reports the error
+                logging.getLogger("learnsmart.api.tutor").exception("tutor warm-up failed")
+
+        threading.Thread(target=load, name="tutor-warm-up", daemon=True).start()
+
+    def ask(self, question: str, class_id: str, pages: list[dict[str, Any]]) -> dict[str, Any]:
+        """An answer: ``answer`` (text), ``method``, ``sources``, ``is_answerable``,
+        ``offer_teacher``, ``language``, ``confidence``."""
+        index = self.index()
+        if index is None:
+            best = rank(question, passages(pages), k=2)
+            return {
+                "answer": "\n\n".join(f"From “{p.title}”:\n{p.text}" for _s, p in best)
+                if best
+                else NO_MATCH,
+                "method": "extractive-bm25",
+                "sources": [
+                    {
+                        "content_id": p.content_id,
+                        "title": p.title,
+                        "module": p.module,
+                        "score": round(s, 3),
+                    }
+                    for s, p in best
+                ],
+                "is_answerable": bool(best),
+                "offer_teacher": not best,
+                "language": None,
+                "confidence": None,
+            }
+        from ml_assets.tutor.answer import answer
+
+        reply = answer(index, question, [class_id], k=3)
+        text = (
+            "\n\n".join(
+                f"From “{p.citation.title}”"
+                + (f", {p.citation.section}" if p.citation.section else "")
+                + f":\n{p.text}"
+                for p in reply.passages
+            )
+            if reply.is_answerable
+            else reply.message
+        )
+        return {
+            "answer": text,
+            "method": self.METHOD,
+            "sources": [
+                {
+                    "content_id": p.citation.content_id,
+                    "title": p.citation.title,
+                    "section": p.citation.section,
+                    "score": round(p.score, 4),
+                }
+                for p in reply.passages
+            ],
+            "is_answerable": reply.is_answerable,
+            "offer_teacher": reply.offer_teacher,
+            "language": reply.language,
+            "confidence": reply.confidence,
+        }
+
+
+NO_MATCH = "I could not find this in your course pages. Try other words, or ask in the class forum."

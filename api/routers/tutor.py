@@ -13,33 +13,29 @@ from api.schemas.common import Limit, Offset, Page, page
 from api.schemas.community import TutorAnswer, TutorQuestionIn
 from api.security import Principal
 from api.store.models import TutorQuestion
-from api.tutor import passages, rank
 
 router = APIRouter(prefix="/api/v1/tutor", tags=["tutor"])
 StudentOnly = Annotated[Principal, Depends(require_roles("student"))]
-NO_MATCH = "I could not find this in your course pages. Try other words, or ask in the class forum."
 
 
 @router.post("/questions", status_code=201, summary="Ask the tutor a question")
 def ask(
     body: TutorQuestionIn, request: Request, principal: StudentOnly, svc: ServicesDep
 ) -> TutorAnswer:
-    """Answers from the class's course pages (extractive: quoted passages with their pages)."""
+    """Answers from the class's course pages: cited passages, or a refusal that offers to ask
+    the teacher when nothing relevant is found."""
     authorize_class(request, svc, principal, body.class_id, "create", students_may=True)
     pages = records(svc.gold.rows("content_pages", "class_id", body.class_id))
-    best = rank(body.question, passages(pages), k=2)
-    answer = "\n\n".join(f"From “{p.title}”:\n{p.text}" for _s, p in best) if best else NO_MATCH
-    sources = [
-        {"content_id": p.content_id, "title": p.title, "module": p.module, "score": round(s, 3)}
-        for s, p in best
-    ]
+    reply = svc.extras["tutor"].ask(body.question, body.class_id, pages)
+    answer, sources = reply["answer"], reply["sources"]
+    extra = {k: reply[k] for k in ("is_answerable", "offer_teacher", "language", "confidence")}
     with svc.store.session() as s:
         row = TutorQuestion(
             student_id=principal.student_id or "",
             class_id=body.class_id,
             question=body.question,
             answer=answer,
-            sources={"method": "extractive-bm25", "sources": sources},
+            sources={"method": reply["method"], "sources": sources, **extra},
         )
         s.add(row)
         s.flush()
@@ -47,9 +43,10 @@ def ask(
             id=row.id,
             question=row.question,
             answer=answer,
-            method="extractive-bm25",
+            method=reply["method"],
             sources=sources,  # type: ignore[arg-type]
             created_at=row.created_at,
+            **extra,
         )
     return out
 
@@ -73,6 +70,10 @@ def my_questions(
             method=(r.sources or {}).get("method", "extractive-bm25"),
             sources=(r.sources or {}).get("sources", []),
             created_at=r.created_at,
+            is_answerable=(r.sources or {}).get("is_answerable", True),
+            offer_teacher=(r.sources or {}).get("offer_teacher", False),
+            language=(r.sources or {}).get("language"),
+            confidence=(r.sources or {}).get("confidence"),
         )
         for r in rows
     ]

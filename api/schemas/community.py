@@ -64,6 +64,7 @@ class TutorSource(BaseModel):
     content_id: str
     title: str | None
     module: str | None = None
+    section: str | None = None
     score: float
 
 
@@ -76,6 +77,12 @@ class TutorAnswer(BaseModel):
     method: str
     sources: list[TutorSource]
     created_at: datetime
+    is_answerable: bool = True
+    offer_teacher: bool = Field(
+        default=False, description="Nothing relevant found: offer to ask the teacher."
+    )
+    language: str | None = Field(default=None, description="Detected language of the question.")
+    confidence: float | None = None
 
 
 class NotificationOut(BaseModel):
