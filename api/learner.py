@@ -283,9 +283,11 @@ def recommendations(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Next things to study, each with its reason.
 
-    Until the recommender is trained this is a transparent baseline: practice for the weakest
-    skills, then the least-explored modules of the student's classes (cold start: the first
-    modules, favouring the student's interests).
+    First practice for the weakest skills (mastery); then, once the recommender has written
+    ``ml_recommendations``, its ranking for the student (``source: "model"``); the rest (and,
+    before the recommender is trained or for a student it has not seen, everything: ``source:
+    "baseline"``) is the transparent baseline: the least-explored modules of the student's
+    classes (cold start: the first modules, favouring the student's interests).
     """
     items = gold.frame("dim_items")
     content = [gold.rows("dim_content", "class_id", c) for c in class_ids]
@@ -315,6 +317,35 @@ def recommendations(
                         "content_type": "quiz",
                         "reason": f"practises {m['name']}, your weakest skill "
                         f"(mastery {m['probability']:.0%})",
+                    }
+                )
+    source = "baseline"
+    if gold.exists("ml_recommendations") and catalogue.height:
+        # The recommender's ranking (trained on the school's own activity), after the practice
+        # for the weakest skills; classes interleaved by rank so each class gets a turn.
+        mine = gold.rows("ml_recommendations", "student_id", student_id).filter(
+            pl.col("class_id").is_in(class_ids)
+        )
+        if mine.height:
+            source = "model"
+            titles = {
+                r["content_id"]: r
+                for r in catalogue.select(
+                    "content_id", "class_id", "content_title", "content_type"
+                ).to_dicts()
+            }
+            for r in mine.sort("rank", "class_id").to_dicts():
+                if r["content_id"] in seen or r["content_id"] not in titles or len(out) >= limit:
+                    continue
+                seen.add(r["content_id"])
+                meta = titles[r["content_id"]]
+                out.append(
+                    {
+                        "content_id": r["content_id"],
+                        "class_id": r["class_id"],
+                        "title": meta["content_title"],
+                        "content_type": meta["content_type"],
+                        "reason": r["reason"],
                     }
                 )
     progress = gold.rows("fct_student_module_progress", "student_id", student_id)
@@ -352,7 +383,7 @@ def recommendations(
                     "reason": reason,
                 }
             )
-    return "baseline", out[:limit]
+    return source, out[:limit]
 
 
 # --- quizzes ---------------------------------------------------------------------------------

@@ -200,7 +200,13 @@ def student_recommendations(
     visible = frozenset(_visible_classes(svc, principal, student_id))
     return svc.responses.respond(
         ("recommendations", student_id, visible),
-        (*MASTERY_TABLES, "dim_items", "dim_content", "fct_student_module_progress"),
+        (
+            *MASTERY_TABLES,
+            "dim_items",
+            "dim_content",
+            "fct_student_module_progress",
+            "ml_recommendations",
+        ),
         Recommendations,
         lambda: _recommendations(svc, student_id, visible),
         ttl_s=LIVE_TTL_S,

@@ -169,6 +169,11 @@ def test_drift_check_and_sensor_see_shifted_features(lake: Path) -> None:
     report = Path(evaluation.metadata["evidently_report"].value)
     assert report.is_file() and report.stat().st_size > 10_000
     psi = json.loads(report.with_suffix(".json").read_text())["psi"]
+    t = tracking.Tracking.for_lake(lake)
+    run_id = evaluation.metadata["mlflow_run_id"].value
+    assert run_id == tracking.champion(t, assets.MODEL_NAME).run_id
+    logged = {f.path for f in t.client().list_artifacts(run_id, "drift")}
+    assert f"drift/{report.name}" in logged
     assert set(psi) and all(v >= 0 for v in psi.values())
 
     # a shifted reference (as if trained on a very different term) must trigger retraining

@@ -284,6 +284,7 @@ def at_risk_feature_drift(lake: LakeResource) -> dg.AssetCheckResult:
         html,
     )
     (html.with_suffix(".json")).write_text(json.dumps({"psi": psi, "evidently": summary}))
+    run_id = _log_to_champion_run(root, [html, html.with_suffix(".json")])
     drifted = {k: round(v, 4) for k, v in psi.items() if v > PSI_RETRAIN}
     worst = next(iter(psi.items()), ("-", 0.0))
     return dg.AssetCheckResult(
@@ -299,10 +300,25 @@ def at_risk_feature_drift(lake: LakeResource) -> dg.AssetCheckResult:
             "max_psi": dg.MetadataValue.float(float(worst[1])),
             "evidently_drifted_columns": summary.get("drifted_columns"),
             "evidently_report": dg.MetadataValue.path(str(html)),
+            "mlflow_run_id": run_id or "-",
             "rows_current": now.height,
             "rows_reference": reference.height,
         },
     )
+
+
+def _log_to_champion_run(root: Path, files: list[Path]) -> str | None:
+    """Attach drift reports to the served version's MLflow run (under ``drift/``)."""
+    from ml_assets import tracking
+
+    t = tracking.Tracking.for_lake(root)
+    version = tracking.champion(t, MODEL_NAME)
+    if version is None or version.run_id is None:
+        return None
+    client = t.client()
+    for f in files:
+        client.log_artifact(version.run_id, str(f), "drift")
+    return str(version.run_id)
 
 
 def _table_version(path: Path) -> int | None:
