@@ -1,0 +1,405 @@
+"""Urgency of a forum post on the 1-7 scale: does it need an instructor's reply?
+
+Two models, trained on labelled posts (the Penn MOOC coding scheme of Švábenský et al.,
+EDM 2023: 1 = no reason to read, 7 = extremely urgent, instructor must reply):
+
+- :class:`TfidfRidge`, the baseline: TF-IDF of word 1-2 grams and character 2-5 grams
+  (within word boundaries), ridge regression. Its ridge strength is picked by grouped inner
+  cross-validation on the training data (vocabulary and idf fitted once on all training texts).
+- :class:`UrgencyModel`, the served model: a stack of the TF-IDF ridge and two regressors on
+  all-MiniLM-L6-v2 sentence embeddings (an RBF support-vector regressor and an RBF kernel
+  ridge). Each base model's hyper-parameters and the non-negative blend weights are chosen on
+  out-of-fold predictions of grouped inner folds of the **training** data only; the base
+  models are then refitted on all of it. Predictions are clipped to [1, 7].
+
+A post is *urgent* when its label is >= 5 (:data:`URGENT_LABEL`); :meth:`UrgencyModel.is_urgent`
+compares the predicted score with a decision threshold that maximised F1 on the training
+data's out-of-fold predictions, stored with the model.
+
+Saved models are a folder: ``model.json`` (configuration, chosen hyper-parameters, blend,
+threshold) and one joblib file per fitted scikit-learn estimator (no pickled lambdas).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import nnls
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.kernel_ridge import KernelRidge
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import SVR
+
+__all__ = [
+    "LABEL_MAX",
+    "LABEL_MIN",
+    "URGENT_LABEL",
+    "TfidfRidge",
+    "UrgencyConfig",
+    "UrgencyModel",
+    "best_f1_threshold",
+]
+
+FloatArray = npt.NDArray[np.float64]
+Embedder = Callable[[list[str]], npt.NDArray[np.float32]]
+
+LABEL_MIN = 1.0
+LABEL_MAX = 7.0
+URGENT_LABEL = 5.0
+FORMAT_VERSION = 1
+
+
+def _tfidf_features() -> FeatureUnion:
+    """Word 1-2 grams and character 2-5 grams, both sublinear TF-IDF."""
+    return FeatureUnion(
+        [
+            (
+                "word",
+                TfidfVectorizer(
+                    ngram_range=(1, 2),
+                    min_df=2,
+                    sublinear_tf=True,
+                    strip_accents="unicode",
+                    lowercase=True,
+                ),
+            ),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    min_df=2,
+                    sublinear_tf=True,
+                    lowercase=True,
+                    max_features=200_000,
+                ),
+            ),
+        ]
+    )
+
+
+def _clip(values: FloatArray) -> FloatArray:
+    return np.clip(values, LABEL_MIN, LABEL_MAX)
+
+
+def _inner_folds(
+    groups: Sequence[Any] | None, n: int, folds: int, seed: int
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """Grouped folds over ``n`` training rows (each row its own group when ``groups`` is None)."""
+    keys = np.arange(n) if groups is None else np.asarray([str(g) for g in groups])
+    folds = max(2, min(folds, len(np.unique(keys))))
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(n), groups=keys))
+
+
+def best_f1_threshold(scores: FloatArray, labels: FloatArray) -> float:
+    """The score threshold (``score >= t`` means urgent) that maximises F1 for label >= 5.
+
+    Ties go to the highest threshold; without any urgent label the threshold is 5.
+    """
+    positive = np.asarray(labels) >= URGENT_LABEL
+    if not positive.any():
+        return URGENT_LABEL
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    sorted_scores = np.asarray(scores)[order]
+    hits = np.cumsum(positive[order])
+    predicted = np.arange(1, len(order) + 1)
+    f1 = 2 * hits / (predicted + positive.sum())
+    # Only cut between distinct scores: every row with the same score gets the same decision.
+    last_of_value = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
+    f1 = np.where(last_of_value, f1, -1.0)
+    best = int(np.argmax(f1))
+    return float(sorted_scores[best])
+
+
+class TfidfRidge:
+    """Baseline: TF-IDF (word 1-2 grams + char 2-5 grams) and ridge regression.
+
+    ``alpha`` None picks the ridge strength from :attr:`ALPHAS` by grouped inner
+    cross-validation on the training data.
+    """
+
+    ALPHAS: tuple[float, ...] = (0.3, 1.0, 3.0)
+
+    def __init__(self, alpha: float | None = None, inner_folds: int = 5, seed: int = 0) -> None:
+        self.alpha = alpha
+        self.inner_folds = inner_folds
+        self.seed = seed
+        self.pipeline: Pipeline | None = None
+        self.oof: FloatArray | None = None
+
+    def fit(
+        self, texts: Sequence[str], y: Sequence[float], groups: Sequence[Any] | None = None
+    ) -> TfidfRidge:
+        """Fit on ``texts`` and labels ``y``; when choosing alpha, keep out-of-fold predictions
+        of the chosen alpha in :attr:`oof` (used by :class:`UrgencyModel`'s blend)."""
+        docs = list(texts)
+        target = np.asarray(y, dtype=np.float64)
+        features = _tfidf_features()
+        # The vocabulary and idf are fitted once on all training texts (no labels) and shared by
+        # the inner folds: refitting them per inner fold costs 5x the time (the char analyser is
+        # the slow part) for a negligible difference; labels never cross an inner fold.
+        x = features.fit_transform(docs)
+        if self.alpha is None:
+            alphas = self.ALPHAS
+            preds = np.zeros((len(alphas), len(docs)))
+            for train, test in _inner_folds(groups, len(docs), self.inner_folds, self.seed):
+                for k, alpha in enumerate(alphas):
+                    ridge = Ridge(alpha=alpha).fit(x[train], target[train])
+                    preds[k, test] = ridge.predict(x[test])
+            errors = [_rmse(_clip(p), target) for p in preds]
+            best = int(np.argmin(errors))
+            self.alpha = alphas[best]
+            self.oof = _clip(preds[best])
+        ridge = Ridge(alpha=self.alpha).fit(x, target)
+        self.pipeline = Pipeline([("features", features), ("ridge", ridge)])
+        return self
+
+    def predict(self, texts: Sequence[str]) -> FloatArray:
+        """Predicted urgency, clipped to [1, 7]."""
+        if self.pipeline is None:
+            raise RuntimeError("TfidfRidge is not fitted")
+        return _clip(np.asarray(self.pipeline.predict(list(texts)), dtype=np.float64))
+
+
+def _rmse(pred: FloatArray, target: FloatArray) -> float:
+    return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+
+@dataclass
+class UrgencyConfig:
+    """Search space and settings of :class:`UrgencyModel` (stored with a saved model)."""
+
+    inner_folds: int = 5
+    svr_c: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+    svr_epsilon: float = 0.2
+    krr_alpha: tuple[float, ...] = (0.1, 0.3, 1.0)
+    krr_gamma: float = 1.0
+    tfidf_alpha: tuple[float, ...] = TfidfRidge.ALPHAS
+    long_texts: str = "truncate"
+    seed: int = 0
+
+
+@dataclass
+class _Fitted:
+    """What :meth:`UrgencyModel.fit` chose (saved as JSON)."""
+
+    tfidf_alpha: float = 1.0
+    svr_c: float = 1.0
+    krr_alpha: float = 1.0
+    weights: dict[str, float] = field(default_factory=dict)
+    intercept: float = 0.0
+    threshold: float = URGENT_LABEL
+    inner_rmse: dict[str, float] = field(default_factory=dict)
+    n_train: int = 0
+
+
+class UrgencyModel:
+    """Stacked urgency regressor: TF-IDF ridge + SVR and kernel ridge on MiniLM embeddings.
+
+    Args:
+        config: Search space; defaults to :class:`UrgencyConfig`.
+        embedder: Maps texts to unit-length vectors; defaults to
+            :func:`ml_assets.text.embed.embed` (not saved: a loaded model uses the default
+            unless given one).
+    """
+
+    BASES = ("tfidf", "svr", "krr")
+
+    def __init__(self, config: UrgencyConfig | None = None, embedder: Embedder | None = None):
+        self.config = config or UrgencyConfig()
+        self._embedder = embedder
+        self.fitted = _Fitted()
+        self.tfidf: TfidfRidge | None = None
+        self.svr: SVR | None = None
+        self.krr: KernelRidge | None = None
+        self._krr_offset = 0.0
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Sentence embeddings of ``texts`` as the model uses them."""
+        if self._embedder is not None:
+            return self._embedder(list(texts))
+        from ml_assets.text.embed import embed
+
+        mode = "chunks" if self.config.long_texts == "chunks" else "truncate"
+        return embed(list(texts), long_texts=mode)
+
+    # -- fit / predict ------------------------------------------------------------------------
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        y: Sequence[float],
+        groups: Sequence[Any] | None = None,
+        embeddings: npt.NDArray[np.float32] | None = None,
+    ) -> UrgencyModel:
+        """Fit on labelled posts.
+
+        Args:
+            texts: Post texts.
+            y: Urgency labels (1-7).
+            groups: Poster ids: inner folds never split a poster's posts (recommended; each
+                post is its own group when None).
+            embeddings: Precomputed :meth:`embed` vectors of ``texts`` (saves time when the
+                same posts are fitted many times, e.g. in cross-validation).
+        """
+        cfg = self.config
+        docs = list(texts)
+        target = np.asarray(y, dtype=np.float64)
+        if len(docs) != len(target) or len(docs) < 4:
+            raise ValueError("need at least 4 posts, with one label per post")
+        emb = self.embed(docs) if embeddings is None else np.asarray(embeddings)
+        folds = _inner_folds(groups, len(docs), cfg.inner_folds, cfg.seed)
+
+        tfidf = TfidfRidge(alpha=None, inner_folds=cfg.inner_folds, seed=cfg.seed)
+        tfidf.ALPHAS = tuple(cfg.tfidf_alpha)
+        tfidf.fit(docs, target, groups)
+        assert tfidf.oof is not None
+        oof = {"tfidf": tfidf.oof}
+
+        svr_oof, svr_c = _grid_oof(
+            [SVR(kernel="rbf", C=c, epsilon=cfg.svr_epsilon, gamma=1.0) for c in cfg.svr_c],
+            cfg.svr_c,
+            emb,
+            target,
+            folds,
+        )
+        krr_oof, krr_alpha = _grid_oof(
+            [KernelRidge(kernel="rbf", alpha=a, gamma=cfg.krr_gamma) for a in cfg.krr_alpha],
+            cfg.krr_alpha,
+            emb,
+            target,
+            folds,
+            center=True,
+        )
+        oof["svr"], oof["krr"] = svr_oof, krr_oof
+
+        stacked = np.column_stack([oof[name] for name in self.BASES])
+        mean = target.mean()
+        weights, _ = nnls(stacked - stacked.mean(axis=0), target - mean)
+        if weights.sum() == 0:
+            weights = np.full(len(self.BASES), 1.0 / len(self.BASES))
+        intercept = float(mean - stacked.mean(axis=0) @ weights)
+        blended = _clip(stacked @ weights + intercept)
+
+        self.fitted = _Fitted(
+            tfidf_alpha=float(tfidf.alpha or 1.0),
+            svr_c=float(svr_c),
+            krr_alpha=float(krr_alpha),
+            weights={name: float(w) for name, w in zip(self.BASES, weights, strict=True)},
+            intercept=intercept,
+            threshold=best_f1_threshold(blended, target),
+            inner_rmse={
+                **{name: _rmse(oof[name], target) for name in self.BASES},
+                "blend": _rmse(blended, target),
+            },
+            n_train=len(docs),
+        )
+        self.tfidf = tfidf
+        self.svr = SVR(kernel="rbf", C=svr_c, epsilon=cfg.svr_epsilon, gamma=1.0).fit(emb, target)
+        self.krr = KernelRidge(kernel="rbf", alpha=krr_alpha, gamma=cfg.krr_gamma).fit(
+            emb, target - mean
+        )
+        self._krr_offset = float(mean)
+        return self
+
+    def score(
+        self, texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None
+    ) -> FloatArray:
+        """Predicted urgency of each text on the 1-7 scale (clipped)."""
+        if self.tfidf is None or self.svr is None or self.krr is None:
+            raise RuntimeError("UrgencyModel is not fitted")
+        docs = list(texts)
+        if not docs:
+            return np.zeros(0)
+        emb = self.embed(docs) if embeddings is None else np.asarray(embeddings)
+        parts = {
+            "tfidf": self.tfidf.predict(docs),
+            "svr": _clip(np.asarray(self.svr.predict(emb), dtype=np.float64)),
+            "krr": _clip(np.asarray(self.krr.predict(emb), dtype=np.float64) + self._krr_offset),
+        }
+        total = sum(self.fitted.weights[name] * parts[name] for name in self.BASES)
+        return _clip(np.asarray(total, dtype=np.float64) + self.fitted.intercept)
+
+    def is_urgent(
+        self, texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None
+    ) -> npt.NDArray[np.bool_]:
+        """Whether each post needs an instructor (predicted score >= the stored threshold)."""
+        return self.score(texts, embeddings) >= self.fitted.threshold
+
+    @property
+    def threshold(self) -> float:
+        """Decision threshold on :meth:`score` for "urgent" (label >= 5), chosen for F1."""
+        return self.fitted.threshold
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> Path:
+        """Write the model to ``folder`` (created); returns the folder."""
+        if self.tfidf is None or self.svr is None or self.krr is None:
+            raise RuntimeError("UrgencyModel is not fitted")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self.tfidf.pipeline, folder / "tfidf_ridge.joblib")
+        joblib.dump(self.svr, folder / "svr.joblib")
+        joblib.dump(self.krr, folder / "krr.joblib")
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "kind": "forum-urgency",
+            "config": asdict(self.config),
+            "fitted": asdict(self.fitted),
+            "krr_offset": self._krr_offset,
+        }
+        (folder / "model.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path, embedder: Embedder | None = None) -> UrgencyModel:
+        """Read a model written by :meth:`save`."""
+        folder = Path(folder)
+        doc = json.loads((folder / "model.json").read_text())
+        if doc.get("kind") != "forum-urgency" or doc.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{folder} does not hold a forum-urgency model of this version")
+        config = UrgencyConfig(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in doc["config"].items()}
+        )
+        model = cls(config, embedder)
+        model.fitted = _Fitted(**doc["fitted"])
+        model.tfidf = TfidfRidge(alpha=model.fitted.tfidf_alpha)
+        model.tfidf.pipeline = joblib.load(folder / "tfidf_ridge.joblib")
+        model.svr = joblib.load(folder / "svr.joblib")
+        model.krr = joblib.load(folder / "krr.joblib")
+        model._krr_offset = float(doc["krr_offset"])
+        return model
+
+
+def _grid_oof(
+    estimators: list[Any],
+    values: Sequence[float],
+    x: npt.NDArray[Any],
+    y: FloatArray,
+    folds: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    center: bool = False,
+) -> tuple[FloatArray, float]:
+    """Out-of-fold predictions of each candidate; returns the best one's and its value."""
+    preds = np.zeros((len(estimators), len(y)))
+    for train, test in folds:
+        offset = y[train].mean() if center else 0.0
+        for k, estimator in enumerate(estimators):
+            estimator.fit(x[train], y[train] - offset)
+            preds[k, test] = estimator.predict(x[test]) + offset
+    preds = _clip(preds)
+    errors = [_rmse(p, y) for p in preds]
+    best = int(np.argmin(errors))
+    return preds[best], float(values[best])
