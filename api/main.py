@@ -38,6 +38,7 @@ from api.security import OidcVerifier
 from api.settings import ApiSettings
 from api.store.db import Store, migrate
 from api.tutor import TutorService
+from api.urgency import UrgencyScorer
 
 log = logging.getLogger("learnsmart.api")
 DESCRIPTION = """
@@ -70,6 +71,9 @@ def build_services(settings: ApiSettings) -> Services:
     svc.responses = ResponseCache(gold)
     svc.extras["mastery"] = MasteryService(gold, store, settings.lake.lake)
     svc.extras["tutor"] = TutorService(settings.lake.lake)
+    urgency = UrgencyScorer(settings.lake.lake)
+    if urgency.available():
+        svc.extras["urgency_model"] = urgency
     return svc
 
 
@@ -93,6 +97,8 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
         if svc.gold.exists("fct_skill_attempt_sequences"):
             svc.extras["mastery"].model()  # load (or, without an artefact, fit) before serving
         svc.extras["tutor"].warm()
+        if isinstance(svc.extras.get("urgency_model"), UrgencyScorer):
+            svc.extras["urgency_model"].warm()
         stop = threading.Event()
         thread = threading.Thread(
             target=_scanner, args=(svc, stop, scan_every_s), name="at-risk-scan", daemon=True

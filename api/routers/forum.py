@@ -26,7 +26,7 @@ from api.store.models import ForumPost, User
 
 router = APIRouter(prefix="/api/v1/classes/{class_id}/forum", tags=["forum"])
 SafeId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-URGENT = 5.0
+URGENT = 5.0  # "urgent" in the labels (>= 5 of 7); a trained scorer brings its own cut-off
 
 
 def _posts(svc: ServicesDep, class_id: str) -> list[dict[str, Any]]:
@@ -128,7 +128,7 @@ def _write(
         language = user.language if user else None
     scorer = svc.extras.get("urgency_model")
     urgency = float(scorer(f"{title or ''}\n{body}")) if scorer else None
-    urgent = None if urgency is None else urgency >= URGENT
+    urgent = None if urgency is None else urgency >= getattr(scorer, "threshold", URGENT)
     role = "student" if principal.role == "student" else principal.role
     now = datetime.now(UTC)
     with svc.store.session() as s:

@@ -54,10 +54,10 @@ def evaluate_split(train_csv: Path, test_csv: Path, seed: int = 0) -> dict[str, 
             1-7.
     """
     started = time.perf_counter()
-    train = _read_posts(Path(train_csv))
-    test = _read_posts(Path(test_csv))
-    texts, y, groups = _columns(train)
-    test_texts, test_y, _ = _columns(test)
+    train = read_labelled_posts(Path(train_csv))
+    test = read_labelled_posts(Path(test_csv))
+    texts, y, groups = labelled_columns(train)
+    test_texts, test_y, _ = labelled_columns(test)
 
     model = UrgencyModel(UrgencyConfig(seed=seed))
     model.fit(texts, y, groups)
@@ -91,8 +91,8 @@ def cross_validate(csv: Path, folds: int = 10, seed: int = 0) -> dict[str, Any]:
         together; ``f1`` uses each fold's own threshold.
     """
     started = time.perf_counter()
-    posts = _read_posts(Path(csv))
-    texts, y, groups = _columns(posts)
+    posts = read_labelled_posts(Path(csv))
+    texts, y, groups = labelled_columns(posts)
     n_groups = len(set(groups))
     if n_groups < folds:
         raise ValueError(f"{csv}: {n_groups} posters, fewer than {folds} folds")
@@ -189,7 +189,8 @@ def _metrics(pred: FloatArray, target: FloatArray, threshold: float | None) -> d
     return out
 
 
-def _columns(posts: pl.DataFrame) -> tuple[list[str], FloatArray, list[str]]:
+def labelled_columns(posts: pl.DataFrame) -> tuple[list[str], FloatArray, list[str]]:
+    """(texts, urgency labels, poster ids) of a file read by :func:`read_labelled_posts`."""
     return (
         posts["post_text"].to_list(),
         posts["Urgency_1_7"].to_numpy().astype(np.float64),
@@ -197,7 +198,7 @@ def _columns(posts: pl.DataFrame) -> tuple[list[str], FloatArray, list[str]]:
     )
 
 
-def _read_posts(path: Path) -> pl.DataFrame:
+def read_labelled_posts(path: Path) -> pl.DataFrame:
     """Read and check a labelled posts file; blank rows are dropped.
 
     Returns ``id`` (str; a row number when missing), ``post_text`` (str, "" when missing)

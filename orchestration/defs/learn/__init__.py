@@ -3,12 +3,14 @@
 ``mastery`` (BKT and stronger knowledge-tracing models, ``gold/ml/ml_skill_mastery``) and
 ``at_risk`` (XGBoost on the week features, ``gold/ml/ml_at_risk_scores``), each tracked in
 MLflow; a drift check and sensor, and a monthly schedule, retrain them. ``tutor`` indexes the
-course pages for the tutor; ``recommender`` ranks the next content for every student.
+course pages for the tutor; ``recommender`` ranks the next content for every student;
+``forum`` labels posts (language, sentiment, personal data, urgency).
 """
 
 import dagster as dg
 
 from orchestration.defs.learn.at_risk import at_risk_feature_drift, at_risk_model, at_risk_scores
+from orchestration.defs.learn.forum import forum_post_labels, forum_urgency_model
 from orchestration.defs.learn.mastery import MASTERY_TABLE, MODEL_FILE, mastery_model, skill_mastery
 from orchestration.defs.learn.recommender import content_recommendations, recommender_model
 from orchestration.defs.learn.retrain import at_risk_drift_sensor, retrain_job, retrain_schedule
@@ -21,6 +23,8 @@ __all__ = [
     "at_risk_scores",
     "content_recommendations",
     "defs",
+    "forum_post_labels",
+    "forum_urgency_model",
     "mastery_model",
     "recommender_model",
     "skill_mastery",
@@ -36,6 +40,8 @@ defs = dg.Definitions(
         tutor_index,
         recommender_model,
         content_recommendations,
+        forum_urgency_model,
+        forum_post_labels,
     ],
     asset_checks=[at_risk_feature_drift],
     jobs=[retrain_job],
