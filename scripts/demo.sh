@@ -10,6 +10,13 @@ export LEARNSMART_LAKE=${LEARNSMART_LAKE:-$ROOT/data/lake}
 export LEARNSMART_LANDING=${LEARNSMART_LANDING:-$ROOT/data/landing}
 export DAGSTER_HOME=${DAGSTER_HOME:-$ROOT/data/dagster_home}
 export LEARNSMART_API_DATABASE_URL=${LEARNSMART_API_DATABASE_URL:-sqlite:///$ROOT/data/api/learnsmart.db}
+# Labelled forum posts for the urgency model: a school provides its own; the demo uses the Penn
+# MOOC posts when the shared datasets sit beside the checkout (optional: without them the demo
+# runs and posts are simply not scored for urgency).
+PENN=$ROOT/../shared/datasets/forum_urgency_penn/All_Courses_REDACTED_CODED.csv
+if [ -z "${LEARNSMART_FORUM_URGENCY_LABELS:-}" ] && [ -f "$PENN" ]; then
+  export LEARNSMART_FORUM_URGENCY_LABELS=$PENN
+fi
 RUN_DIR=$ROOT/data/run
 mkdir -p "$DAGSTER_HOME" "$RUN_DIR" "$LEARNSMART_LANDING" "$LEARNSMART_LAKE"
 [ -f "$DAGSTER_HOME/dagster.yaml" ] || cat > "$DAGSTER_HOME/dagster.yaml" <<'YAML'
