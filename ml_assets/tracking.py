@@ -149,6 +149,29 @@ def log_and_register(
     return Registered(model_name, version, run.info.run_id, promote)
 
 
+def log_run(
+    tracking: Tracking,
+    experiment: str,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    reports: dict[str, Any],
+) -> str:
+    """Log a run that produces no model to serve (e.g. drafted quiz items); returns its id."""
+    import math
+
+    import mlflow
+
+    tracking.client()
+    clean = {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
+    with mlflow.start_run(experiment_id=tracking.experiment_id(experiment)) as run:
+        mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        if clean:
+            mlflow.log_metrics(clean)
+        for name, doc in reports.items():
+            mlflow.log_dict(doc, f"reports/{name}.json")
+    return str(run.info.run_id)
+
+
 def champion(tracking: Tracking, model_name: str) -> Any | None:
     """The ``ModelVersion`` serving as champion, or None when nothing is registered yet."""
     from mlflow.exceptions import MlflowException
@@ -182,15 +205,21 @@ def download_champion(tracking: Tracking, model_name: str, dest: Path) -> tuple[
             mlflow.artifacts.download_artifacts(f"models:/{model_name}@{CHAMPION}", dst_path=tmp)
         )
         folder = next(p for p in (local / "artifacts").iterdir() if p.is_dir())
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = dest.with_name(dest.name + ".incoming")
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(folder, staging)
-        old = dest.with_name(dest.name + ".previous")
-        shutil.rmtree(old, ignore_errors=True)
-        if dest.exists():
-            dest.rename(old)
-        staging.rename(dest)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_folder(folder, dest)
     (dest / "REGISTERED_VERSION").write_text(f"{model_name} {version.version}\n")
     return dest, int(version.version)
+
+
+def replace_folder(source: Path, dest: Path) -> None:
+    """Copy ``source`` to ``dest``, replacing it whole: readers see the old folder or the new
+    one, never a mix (a copy beside it, then two renames)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = dest.with_name(dest.name + ".incoming")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging)
+    old = dest.with_name(dest.name + ".previous")
+    shutil.rmtree(old, ignore_errors=True)
+    if dest.exists():
+        dest.rename(old)
+    staging.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)

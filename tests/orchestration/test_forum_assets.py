@@ -4,7 +4,6 @@ the API scoring new posts with the served model."""
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -19,7 +18,6 @@ from ml_assets import tracking
 from orchestration.defs.learn import forum as assets
 from orchestration.resources import LakeResource
 from tests.api.conftest import make_settings
-from tests.conftest import Curated
 
 pytestmark = pytest.mark.slow
 
@@ -52,11 +50,10 @@ def _labelled(path: Path) -> Path:
 
 
 def test_without_labels_nothing_is_trained_and_posts_still_get_labels(
-    curated: Curated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lake_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(assets.LABELS_ENV, raising=False)
-    lake = tmp_path / "data" / "lake"
-    shutil.copytree(curated.lake, lake)
+    lake = lake_copy
     result = dg.materialize(
         [assets.forum_urgency_model, assets.forum_post_labels],
         resources={"lake": LakeResource(lake=str(lake), landing=str(tmp_path / "landing"))},
@@ -73,13 +70,10 @@ def test_without_labels_nothing_is_trained_and_posts_still_get_labels(
 
 
 def test_labelled_posts_train_a_served_model_the_api_uses(
-    curated: Curated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lake_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("LEARNSMART_MLFLOW_URI", raising=False)
-    monkeypatch.delenv("LEARNSMART_MLFLOW_ARTIFACTS", raising=False)
     monkeypatch.setenv(assets.LABELS_ENV, str(_labelled(tmp_path / "labels.csv")))
-    lake = tmp_path / "data" / "lake"
-    shutil.copytree(curated.lake, lake)
+    lake = lake_copy
     result = dg.materialize(
         [assets.forum_urgency_model, assets.forum_post_labels],
         resources={"lake": LakeResource(lake=str(lake), landing=str(tmp_path / "landing"))},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -17,17 +16,11 @@ from ml_assets.mastery.served import ServedMastery
 from orchestration.defs.learn import MASTERY_TABLE, MODEL_FILE, mastery_model, skill_mastery
 from orchestration.defs.learn.mastery import MODEL_NAME, SERVED_DIR
 from orchestration.resources import LakeResource
-from tests.conftest import Curated
 
 
 @pytest.mark.slow
-def test_mastery_model_and_skill_mastery_materialise(
-    curated: Curated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("LEARNSMART_MLFLOW_URI", raising=False)
-    monkeypatch.delenv("LEARNSMART_MLFLOW_ARTIFACTS", raising=False)
-    lake = tmp_path / "data" / "lake"
-    shutil.copytree(curated.lake, lake)
+def test_mastery_model_and_skill_mastery_materialise(lake_copy: Path, tmp_path: Path) -> None:
+    lake = lake_copy
     result = dg.materialize(
         [mastery_model, skill_mastery],
         resources={"lake": LakeResource(lake=str(lake), landing=str(tmp_path / "landing"))},

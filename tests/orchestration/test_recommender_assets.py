@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -18,18 +17,14 @@ from ml_assets import tracking
 from orchestration.defs.learn import recommender as assets
 from orchestration.resources import LakeResource
 from tests.api.conftest import make_settings
-from tests.conftest import Curated
 
 pytestmark = pytest.mark.slow
 
 
 def test_recommendations_are_trained_written_and_served_with_reasons(
-    curated: Curated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lake_copy: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("LEARNSMART_MLFLOW_URI", raising=False)
-    monkeypatch.delenv("LEARNSMART_MLFLOW_ARTIFACTS", raising=False)
-    lake = tmp_path / "data" / "lake"
-    shutil.copytree(curated.lake, lake)
+    lake = lake_copy
     result = dg.materialize(
         [assets.recommender_model, assets.content_recommendations],
         resources={"lake": LakeResource(lake=str(lake), landing=str(tmp_path / "landing"))},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +15,6 @@ from ml_assets.tutor.index import TutorIndex
 from orchestration.defs.learn.tutor import MODEL_NAME, SERVED_DIR, tutor_index
 from orchestration.resources import LakeResource
 from tests.api.conftest import make_settings
-from tests.conftest import Curated
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +33,9 @@ def _ask(client: TestClient, user: dict, class_id: str, question: str) -> dict:
 
 
 def test_tutor_index_is_built_registered_and_answers_through_the_api(
-    curated: Curated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lake_copy: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("LEARNSMART_MLFLOW_URI", raising=False)
-    monkeypatch.delenv("LEARNSMART_MLFLOW_ARTIFACTS", raising=False)
-    lake = tmp_path / "data" / "lake"
-    shutil.copytree(curated.lake, lake)
+    lake = lake_copy
     (tmp_path / "api").mkdir()
     settings = make_settings(tmp_path / "api", lake)
     users = seed_demo_users(settings, tmp_path / "api" / "demo_users.json")

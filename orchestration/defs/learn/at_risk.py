@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 from deltalake import DeltaTable, write_deltalake
 
-from lake.io import read_delta
+from orchestration.defs.learn.common import read_table
 from orchestration.resources import LakeResource
 
 FEATURES = dg.AssetKey(["gold", "features", "fct_student_week_features"])
@@ -46,16 +46,9 @@ class AtRiskTrainConfig(dg.Config):
     holdout_share: float = 0.2  # students held out to validate before registering
 
 
-def _gold(lake: Path, relative: str) -> pl.DataFrame:
-    path = lake / relative
-    if not (path / "_delta_log").is_dir():
-        raise dg.Failure(f"{relative} is missing: build the curated layer first")
-    return pl.from_arrow(read_delta(DeltaTable(str(path))))  # type: ignore[return-value]
-
-
 def features_frame(lake: Path) -> pl.DataFrame:
     """The week-features mart."""
-    return _gold(lake, "gold/features/fct_student_week_features")
+    return read_table(lake, "gold/features/fct_student_week_features")
 
 
 def _held_out(student_ids: pl.Series, share: float, seed: int) -> np.ndarray:
@@ -121,7 +114,7 @@ def at_risk_model(
         scored.select("student_id", "class_id", "probability").with_columns(
             y=pl.Series(y_test), flagged=pl.col("probability") >= candidate.threshold
         ),
-        _gold(root, "gold/enrollment/dim_students"),
+        read_table(root, "gold/enrollment/dim_students"),
     )
 
     model = train(labelled, seed=config.seed, capacity=config.capacity)

@@ -17,9 +17,9 @@ from pathlib import Path
 import dagster as dg
 import numpy as np
 import polars as pl
-from deltalake import DeltaTable, write_deltalake
+from deltalake import write_deltalake
 
-from lake.io import read_delta
+from orchestration.defs.learn.common import read_table
 from orchestration.resources import LakeResource
 
 SEQUENCES = dg.AssetKey(["gold", "items", "fct_skill_attempt_sequences"])
@@ -46,12 +46,8 @@ class MasteryTrainConfig(dg.Config):
 
 
 def _sequences(lake: Path) -> pl.DataFrame:
-    path = lake / "gold/items/fct_skill_attempt_sequences"
-    if not (path / "_delta_log").is_dir():
-        raise dg.Failure("gold/items/fct_skill_attempt_sequences is missing: build the marts")
-    table = read_delta(DeltaTable(str(path)), columns=_COLUMNS)
-    frame = pl.from_arrow(table)
-    return frame.drop_nulls(["student_id", "skill_id", "opportunity", "is_correct"])  # type: ignore[union-attr]
+    frame = read_table(lake, "gold/items/fct_skill_attempt_sequences", _COLUMNS)
+    return frame.drop_nulls(["student_id", "skill_id", "opportunity", "is_correct"])
 
 
 @dg.asset(

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from deltalake import DeltaTable, write_deltalake
+from deltalake import write_deltalake
 
-from lake.io import read_delta
+from orchestration.defs.learn.common import read_table
 from orchestration.resources import LakeResource
 
 EVENTS = dg.AssetKey(["silver", "learning_events"])
@@ -30,18 +30,11 @@ RECOMMENDATIONS_TABLE = Path("gold/ml/ml_recommendations")
 TOP_K = 10
 
 
-def _delta(lake: Path, relative: str, columns: list[str] | None = None) -> pl.DataFrame:
-    path = lake / relative
-    if not (path / "_delta_log").is_dir():
-        raise dg.Failure(f"{relative} is missing: build the lake first")
-    return pl.from_arrow(read_delta(DeltaTable(str(path)), columns=columns))  # type: ignore[return-value]
-
-
 def interactions_and_catalogue(lake: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(interactions: class, student, item, day, clicks; catalogue: class, item, activity type,
     release weeks, title) from the lake, days counted from each class's start."""
-    classes = _delta(lake, "gold/enrollment/dim_classes").select("class_id", "start_date")
-    events = _delta(
+    classes = read_table(lake, "gold/enrollment/dim_classes").select("class_id", "start_date")
+    events = read_table(
         lake,
         "silver/learning_events",
         ["student_id", "class_id", "content_id", "event_date", "event_count", "is_voided"],
@@ -56,7 +49,7 @@ def interactions_and_catalogue(lake: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         (pl.col("event_date") - pl.col("start_date").cast(pl.Date)).dt.total_days().alias("day"),
         pl.col("event_count").fill_null(1).cast(pl.Float64).alias("clicks"),
     )
-    content = _delta(lake, "gold/engagement/dim_content")
+    content = read_table(lake, "gold/engagement/dim_content")
     catalogue = content.select(
         "class_id",
         pl.col("content_id").alias("item_id"),
@@ -139,7 +132,7 @@ def content_recommendations(
     folder, version = copied
     interactions, _ = interactions_and_catalogue(root)
     model = Recommender.load(folder).with_interactions(interactions)
-    enrolled = _delta(root, "silver/enrollments", ["student_id", "class_id"])
+    enrolled = read_table(root, "silver/enrollments", ["student_id", "class_id"])
     last_day = interactions.group_by("class_id").agg(as_of_day=pl.col("day").max() + 1)
     rows: list[dict[str, object]] = []
     stamp = datetime.now(UTC)

@@ -6,7 +6,6 @@ in whole), which the API loads; the run is logged to MLflow and registered as
 ``learnsmart-tutor`` like the learner models.
 """
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -52,16 +51,7 @@ def tutor_index(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
             promote=True,
             tags={"lake": str(root)},
         )
-        target = root / SERVED_DIR
-        staging = target.with_name(target.name + ".incoming")
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(folder, staging)
-        old = target.with_name(target.name + ".previous")
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            target.rename(old)
-        staging.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        tracking.replace_folder(folder, root / SERVED_DIR)
     return dg.MaterializeResult(
         metadata={
             "built": True,
