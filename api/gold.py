@@ -57,6 +57,7 @@ GOLD_TABLES: tuple[GoldSpec, ...] = (
     GoldSpec("ml_at_risk_scores", "gold/ml/ml_at_risk_scores", ("class_id", "student_id")),
     GoldSpec("ml_skill_mastery", "gold/ml/ml_skill_mastery", ("student_id",)),
     GoldSpec("ml_recommendations", "gold/ml/ml_recommendations", ("student_id",)),
+    GoldSpec("ml_drafted_items", "gold/ml/ml_drafted_items", ("class_id",)),
     GoldSpec("skills", "silver/skills", ("skill_id",)),
     GoldSpec("forum_posts", "silver/forum_posts", ("class_id", "thread_id")),
     GoldSpec("content_pages", "silver/content_pages", ("class_id",)),

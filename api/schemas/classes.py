@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.schemas.common import Id
 
@@ -53,3 +53,36 @@ class FlagFeedbackIn(BaseModel):
     student_id: Id
     verdict: Literal["acknowledged", "not_useful"]
     as_of: str | None = Field(default=None, max_length=32)
+
+
+class DraftOption(BaseModel):
+    """One option of a drafted multiple-choice item."""
+
+    option_id: str
+    text: str
+
+
+class DraftOut(BaseModel):
+    """A drafted quiz item with its automatic checks and the teacher's decision."""
+
+    item_id: str
+    content_id: str
+    class_id: str
+    kind: Literal["cloze", "multiple_choice"]
+    stem: str
+    options: list[DraftOption]
+    answer: str
+    source_sentence: str
+    passed_checks: bool
+    failed_checks: list[str]
+    status: Literal["pending", "approved", "rejected"]
+    decided_at: datetime | None = None
+
+
+class DraftDecisionIn(BaseModel):
+    """Approve (publish to students after the next pipeline run) or reject a draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    decision: Literal["approve", "reject"]

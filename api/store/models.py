@@ -313,6 +313,20 @@ class LiveResponse(Base):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class DraftDecision(Base):
+    """A teacher's decision on a drafted quiz item; an approved one was published as an item
+    bank file in ``landing/content/api/`` (students see it once the pipeline loads it)."""
+
+    __tablename__ = "draft_decisions"
+
+    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    class_id: Mapped[str] = mapped_column(String(128), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    teacher_id: Mapped[int] = mapped_column(Integer)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    bank_file: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
 class FlagFeedback(Base):
     """A teacher's response to an at-risk flag: acknowledged, or not useful (model evaluation)."""
 

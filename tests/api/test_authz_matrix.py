@@ -207,6 +207,12 @@ def _invite_body(_c: Case) -> dict[str, Any]:
     return {"json": {"max_uses": 1, "valid_days": 1}}
 
 
+def _draft_decision_body(_c: Case) -> dict[str, Any]:
+    """A decision on a draft that does not exist: a permitted caller gets 404, nothing stored
+    (the drafts' own tests decide real drafts)."""
+    return {"json": {"item_id": f"qg-{_tag()}", "decision": "reject"}}
+
+
 def _submission_body(c: Case) -> dict[str, Any]:
     """One answer to the quiz's first item."""
     items = c.world.services.gold.rows("dim_items", "quiz_id", c.subject.quiz_id).to_dicts()
@@ -315,6 +321,10 @@ POLICY: dict[tuple[str, str], Policy] = {
     ),
     ("POST", f"{V1}/classes/{{class_id}}/invites"): Policy(
         "class", STAFF, ok=201, body=_invite_body
+    ),
+    ("GET", f"{V1}/classes/{{class_id}}/drafts"): Policy("class", STAFF),
+    ("POST", f"{V1}/classes/{{class_id}}/drafts/decisions"): Policy(
+        "class", STAFF, ok=404, body=_draft_decision_body
     ),
     # quizzes
     ("GET", f"{V1}/classes/{{class_id}}/quizzes"): Policy("class", MEMBERS),
