@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -199,6 +200,25 @@ def _presentation(text: str) -> tuple[str, str]:
     return module, presentation
 
 
+def _report(run: Callable[[], Any], as_json: bool, lines: Callable[[Any], Iterable[str]]) -> None:
+    """Run an evaluation and print one JSON object (``--json``) or readable lines; input the
+    evaluation cannot use (its ValueError) exits 2 with one line."""
+    try:
+        result = run()
+    except ValueError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    for line in lines(result):
+        typer.echo(line)
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    """A metric for the readable output ("n/a" when undefined, e.g. one class only)."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
 @eval_app.command("mastery")
 def eval_mastery(
     fmt: Annotated[
@@ -219,15 +239,14 @@ def eval_mastery(
         _existing_file(path, what)
     from ml_assets.mastery.evaluate import evaluate_files
 
-    try:
-        results = evaluate_files(fmt, train, test, valid, seed=seed)
-    except ValueError as exc:  # input the evaluation cannot use
-        _fail(str(exc))
-    if as_json:
-        typer.echo(json.dumps(results))
-        return
-    for name, r in results.items():
-        typer.echo(f"{name:10} auc {r['auc']:.4f}  accuracy {r['accuracy']:.4f}")
+    _report(
+        lambda: evaluate_files(fmt, train, test, valid, seed=seed),
+        as_json,
+        lambda results: (
+            f"{name:10} auc {_fmt(r['auc'], 4)}  accuracy {_fmt(r['accuracy'], 4)}"
+            for name, r in results.items()
+        ),
+    )
 
 
 @eval_app.command("at-risk")
@@ -254,22 +273,15 @@ def eval_at_risk(
         _fail("--weeks needs at least one week >= 1")
     from ml_assets.at_risk.evaluate import evaluate_oulad
 
-    try:
-        result = evaluate_oulad(oulad, train_ids, test_id, week_list, seed=seed)
-    except ValueError as exc:  # input the evaluation cannot use
-        _fail(str(exc))
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-
-    def fmt(value: float | None) -> str:
-        return "  n/a" if value is None else f"{value:.3f}"
-
-    for w in result["weeks"]:
-        typer.echo(
-            f"week {w['week']:>3}  auc {fmt(w['auc'])}  f1 {fmt(w['f1'])}  "
-            f"brier {fmt(w['brier'])}  rule_auc {fmt(w['rule_auc'])}"
-        )
+    _report(
+        lambda: evaluate_oulad(oulad, train_ids, test_id, week_list, seed=seed),
+        as_json,
+        lambda result: (
+            f"week {w['week']:>3}  auc {_fmt(w['auc'])}  f1 {_fmt(w['f1'])}  "
+            f"brier {_fmt(w['brier'])}  rule_auc {_fmt(w['rule_auc'])}"
+            for w in result["weeks"]
+        ),
+    )
 
 
 @eval_app.command("recommender")
@@ -287,18 +299,15 @@ def eval_recommender(
         _fail(f"OULAD folder not found: {oulad}")
     from ml_assets.recommender.evaluate import evaluate_oulad
 
-    try:
-        result = evaluate_oulad(oulad, seed=seed, max_students=max_students)
-    except ValueError as exc:  # input the evaluation cannot use
-        _fail(str(exc))
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-    for name, r in result.items():
-        typer.echo(
-            f"{name:22} ndcg@10 {r['ndcg@10']:.3f}  recall@10 {r['recall@10']:.3f}  "
-            f"coverage {r['coverage']:.3f}"
-        )
+    _report(
+        lambda: evaluate_oulad(oulad, seed=seed, max_students=max_students),
+        as_json,
+        lambda result: (
+            f"{name:22} ndcg@10 {_fmt(r['ndcg@10'])}  recall@10 {_fmt(r['recall@10'])}  "
+            f"coverage {_fmt(r['coverage'])}"
+            for name, r in result.items()
+        ),
+    )
 
 
 @eval_app.command("forum-urgency")
@@ -313,18 +322,15 @@ def eval_forum_urgency(
         _existing_file(path, what)
     from ml_assets.forum.evaluate import evaluate_split
 
-    try:
-        result = evaluate_split(train, test, seed=seed)
-    except ValueError as exc:  # input the evaluation cannot use
-        _fail(str(exc))
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-    for name, r in (("model", result), ("baseline", result["baseline"])):
-        typer.echo(
-            f"{name:9} rmse {r['rmse']:.3f}  spearman {r['spearman']:.3f}  auc {r['auc']:.3f}  "
-            f"pr_auc {r['pr_auc']:.3f}  f1 {r['f1']:.3f}"
-        )
+    _report(
+        lambda: evaluate_split(train, test, seed=seed),
+        as_json,
+        lambda result: (
+            f"{name:9} rmse {_fmt(r['rmse'])}  spearman {_fmt(r['spearman'])}  "
+            f"auc {_fmt(r['auc'])}  pr_auc {_fmt(r['pr_auc'])}  f1 {_fmt(r['f1'])}"
+            for name, r in (("model", result), ("baseline", result["baseline"]))
+        ),
+    )
 
 
 def _jsonable(obj: object) -> object:

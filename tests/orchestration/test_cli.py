@@ -117,3 +117,33 @@ def test_reading_processes_exit_cleanly(tmp_path: Path) -> None:
         for _ in range(8)
     ]
     assert codes == [0] * 8
+
+
+def test_eval_forum_urgency_refuses_a_file_without_the_label_columns(tmp_path: Path) -> None:
+    bad = tmp_path / "posts.csv"
+    bad.write_text("id,text\n1,hello\n")
+    result = runner.invoke(
+        app, ["eval", "forum-urgency", "--train", str(bad), "--test", str(bad), "--json"]
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and len(result.output.strip().splitlines()) == 1
+
+
+def test_eval_recommender_refuses_a_missing_folder(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", "recommender", "--oulad", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "OULAD folder not found" in result.output
+
+
+def test_eval_readable_output_says_n_a_for_an_undefined_metric(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from orchestration.cli import _fmt, _report
+
+    _report(
+        lambda: {"model": {"auc": None, "f1": 0.51234}},
+        False,
+        lambda r: (f"auc {_fmt(m['auc'])} f1 {_fmt(m['f1'])}" for m in r.values()),
+    )
+    assert capsys.readouterr().out == "auc n/a f1 0.512\n"
+    _report(lambda: {"auc": None}, True, lambda r: ())
+    assert json.loads(capsys.readouterr().out) == {"auc": None}
