@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,42 @@ def log_and_register(
     if promote:
         client.set_registered_model_alias(model_name, CHAMPION, str(version))
     return Registered(model_name, version, run.info.run_id, promote)
+
+
+def register_and_serve(
+    tracking: Tracking,
+    model_name: str,
+    save: Callable[[Path], object],
+    loader: str,
+    served: Path,
+    *,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    reports: dict[str, Any],
+    promote: bool,
+    tags: dict[str, str] | None = None,
+) -> tuple[Registered, tuple[Path, int] | None]:
+    """Write a model with ``save(folder)``, log and register it (:func:`log_and_register`),
+    then copy whichever version is champion to ``served`` (:func:`download_champion`).
+
+    Returns the registered version and (served folder, champion version), or None when no
+    version is champion (e.g. this one was not promoted and none was before).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / served.name
+        save(folder)
+        registered = log_and_register(
+            tracking,
+            model_name,
+            folder,
+            loader,
+            params=params,
+            metrics=metrics,
+            reports=reports,
+            promote=promote,
+            tags=tags,
+        )
+    return registered, download_champion(tracking, model_name, served)
 
 
 def log_run(

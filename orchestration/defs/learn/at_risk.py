@@ -15,7 +15,6 @@
 
 import hashlib
 import json
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -119,45 +118,45 @@ def at_risk_model(
 
     model = train(labelled, seed=config.seed, capacity=config.capacity)
     beats_rule = bool(holdout["auc"] > holdout["rule_auc"])
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "at_risk"
+
+    def save(folder: Path) -> None:
         model.save(folder)
         feature_frame(labelled).with_columns(week=labelled["week"]).write_parquet(
             folder / REFERENCE_FILE
         )
-        t = tracking.Tracking.for_lake(root)
-        registered = tracking.log_and_register(
-            t,
-            MODEL_NAME,
-            folder,
-            "ml_assets.at_risk.model:AtRiskModel.load",
-            params={
-                "seed": config.seed,
-                "capacity": config.capacity,
-                "holdout_share": config.holdout_share,
-                "n_rounds": model.n_rounds,
-                "features": ",".join(FEATURE_NAMES),
-                **{f"xgb_{k}": v for k, v in model.params.items()},
-            },
-            metrics={
-                "holdout_auc": holdout["auc"],
-                "holdout_brier": holdout["brier"],
-                "holdout_f1": holdout["f1"],
-                "holdout_precision": holdout["precision"],
-                "holdout_recall": holdout["recall"],
-                "holdout_rule_auc": holdout["rule_auc"],
-                "threshold": model.threshold,
-                "train_rows": float(labelled.height),
-            },
-            reports={
-                "calibration": nan_to_none({"holdout": holdout.get("reliability"), "cv": model.cv}),
-                "holdout": nan_to_none(holdout),
-                "fairness": nan_to_none(fairness),
-            },
-            promote=beats_rule,
-            tags={"lake": str(root)},
-        )
-    served = tracking.download_champion(t, MODEL_NAME, root / SERVED_DIR)
+
+    registered, served = tracking.register_and_serve(
+        tracking.Tracking.for_lake(root),
+        MODEL_NAME,
+        save,
+        "ml_assets.at_risk.model:AtRiskModel.load",
+        root / SERVED_DIR,
+        params={
+            "seed": config.seed,
+            "capacity": config.capacity,
+            "holdout_share": config.holdout_share,
+            "n_rounds": model.n_rounds,
+            "features": ",".join(FEATURE_NAMES),
+            **{f"xgb_{k}": v for k, v in model.params.items()},
+        },
+        metrics={
+            "holdout_auc": holdout["auc"],
+            "holdout_brier": holdout["brier"],
+            "holdout_f1": holdout["f1"],
+            "holdout_precision": holdout["precision"],
+            "holdout_recall": holdout["recall"],
+            "holdout_rule_auc": holdout["rule_auc"],
+            "threshold": model.threshold,
+            "train_rows": float(labelled.height),
+        },
+        reports={
+            "calibration": nan_to_none({"holdout": holdout.get("reliability"), "cv": model.cv}),
+            "holdout": nan_to_none(holdout),
+            "fairness": nan_to_none(fairness),
+        },
+        promote=beats_rule,
+        tags={"lake": str(root)},
+    )
     if not beats_rule:
         context.log.warning(
             f"version {registered.version} does not beat the inactivity rule on held-out "

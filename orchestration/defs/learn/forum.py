@@ -13,7 +13,6 @@
 """
 
 import os
-import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -60,21 +59,18 @@ def forum_urgency_model(
         raise dg.Failure(f"labelled posts {source}: {exc}") from exc
     model = UrgencyModel().fit(texts, y, groups=groups)
     root = lake.settings().lake
-    t = tracking.Tracking.for_lake(root)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = model.save(Path(tmp) / "forum_urgency")
-        registered = tracking.log_and_register(
-            t,
-            MODEL_NAME,
-            folder,
-            "ml_assets.forum.urgency:UrgencyModel.load",
-            params={"labels": Path(source).name, "seed": config.seed},
-            metrics={"train_posts": float(len(texts)), "threshold": float(model.threshold)},
-            reports={},
-            promote=True,
-            tags={"lake": str(root)},
-        )
-    tracking.download_champion(t, MODEL_NAME, root / SERVED_DIR)
+    registered, _ = tracking.register_and_serve(
+        tracking.Tracking.for_lake(root),
+        MODEL_NAME,
+        model.save,
+        "ml_assets.forum.urgency:UrgencyModel.load",
+        root / SERVED_DIR,
+        params={"labels": Path(source).name, "seed": config.seed},
+        metrics={"train_posts": float(len(texts)), "threshold": float(model.threshold)},
+        reports={},
+        promote=True,
+        tags={"lake": str(root)},
+    )
     return dg.MaterializeResult(
         metadata={
             "trained": True,

@@ -10,7 +10,6 @@
   probability, p_mastered (BKT), n_responses, as_of, model_kind, model_version).
 """
 
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,34 +66,30 @@ def mastery_model(
     if frame.height == 0:
         raise dg.Failure("fct_skill_attempt_sequences is empty: nothing to fit mastery on")
     served = fit_served(frame, seed=config.seed, holdout_share=config.holdout_share)
-    t = tracking.Tracking.for_lake(root)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "mastery"
-        served.save(folder)
-        registered = tracking.log_and_register(
-            t,
-            MODEL_NAME,
-            folder,
-            "ml_assets.mastery.served:ServedMastery.load",
-            params={
-                "seed": config.seed,
-                "holdout_share": config.holdout_share,
-                "served_kind": served.kind,
-                "n_skills": len(served.vocab.skills),
-                "n_items": len(served.vocab.items),
-            },
-            metrics={
-                **{f"holdout_auc_{k}": v["auc"] for k, v in served.metrics.items()},
-                **{f"holdout_accuracy_{k}": v["accuracy"] for k, v in served.metrics.items()},
-                **{f"valid_auc_{k}": v["valid_auc"] for k, v in served.metrics.items()},
-                "holdout_auc": served.metrics.get(served.kind, {}).get("auc", float("nan")),
-                "responses": float(frame.height),
-            },
-            reports={"comparison": {"models": served.metrics, "note": served.note}},
-            promote=True,
-            tags={"lake": str(root), "served_kind": served.kind, "note": served.note[:250]},
-        )
-    copied = tracking.download_champion(t, MODEL_NAME, root / SERVED_DIR)
+    registered, copied = tracking.register_and_serve(
+        tracking.Tracking.for_lake(root),
+        MODEL_NAME,
+        served.save,
+        "ml_assets.mastery.served:ServedMastery.load",
+        root / SERVED_DIR,
+        params={
+            "seed": config.seed,
+            "holdout_share": config.holdout_share,
+            "served_kind": served.kind,
+            "n_skills": len(served.vocab.skills),
+            "n_items": len(served.vocab.items),
+        },
+        metrics={
+            **{f"holdout_auc_{k}": v["auc"] for k, v in served.metrics.items()},
+            **{f"holdout_accuracy_{k}": v["accuracy"] for k, v in served.metrics.items()},
+            **{f"valid_auc_{k}": v["valid_auc"] for k, v in served.metrics.items()},
+            "holdout_auc": served.metrics.get(served.kind, {}).get("auc", float("nan")),
+            "responses": float(frame.height),
+        },
+        reports={"comparison": {"models": served.metrics, "note": served.note}},
+        promote=True,
+        tags={"lake": str(root), "served_kind": served.kind, "note": served.note[:250]},
+    )
     assert copied is not None
     ServedMastery.load(copied[0])  # what the API will load must load
     context.log.info(

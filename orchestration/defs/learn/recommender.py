@@ -10,7 +10,6 @@
   ``gold/ml/ml_recommendations`` (student, class, rank, content, score, reason, as_of).
 """
 
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,26 +80,22 @@ def recommender_model(
     except ValueError as exc:  # too little history anywhere: cold start only
         context.log.warning(f"not trained: {exc}")
         return dg.MaterializeResult(metadata={"trained": False, "reason": str(exc)})
-    t = tracking.Tracking.for_lake(root)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "recommender"
-        model.save(folder)
-        registered = tracking.log_and_register(
-            t,
-            MODEL_NAME,
-            folder,
-            "ml_assets.recommender.model:Recommender.load",
-            params={"seed": 0, "top_k": TOP_K},
-            metrics={
-                "interactions": float(interactions.height),
-                "items": float(catalogue.height),
-                "students": float(interactions["student_id"].n_unique()),
-            },
-            reports={},
-            promote=True,
-            tags={"lake": str(root)},
-        )
-    tracking.download_champion(t, MODEL_NAME, root / SERVED_DIR)
+    registered, _ = tracking.register_and_serve(
+        tracking.Tracking.for_lake(root),
+        MODEL_NAME,
+        model.save,
+        "ml_assets.recommender.model:Recommender.load",
+        root / SERVED_DIR,
+        params={"seed": 0, "top_k": TOP_K},
+        metrics={
+            "interactions": float(interactions.height),
+            "items": float(catalogue.height),
+            "students": float(interactions["student_id"].n_unique()),
+        },
+        reports={},
+        promote=True,
+        tags={"lake": str(root)},
+    )
     return dg.MaterializeResult(
         metadata={
             "trained": True,

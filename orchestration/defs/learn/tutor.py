@@ -6,7 +6,6 @@ in whole), which the API loads; the run is logged to MLflow and registered as
 ``learnsmart-tutor`` like the learner models.
 """
 
-import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -33,25 +32,22 @@ def tutor_index(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Mat
         context.log.warning("no course pages in the lake: the tutor has nothing to answer from")
         return dg.MaterializeResult(metadata={"built": False, "passages": 0})
     index = TutorIndex.from_lake(root)
-    t = tracking.Tracking.for_lake(root)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = index.save(Path(tmp) / "tutor")
-        languages = sorted({p.language or "?" for p in index.passages})
-        registered = tracking.log_and_register(
-            t,
-            MODEL_NAME,
-            folder,
-            "ml_assets.tutor.index:TutorIndex.load",
-            params={"encoder": "all-MiniLM-L6-v2", "fusion": "reciprocal rank (k=60)"},
-            metrics={
-                "passages": float(len(index.passages)),
-                "classes": float(len(index.class_ids())),
-            },
-            reports={"languages": {"languages": languages}},
-            promote=True,
-            tags={"lake": str(root)},
-        )
-        tracking.replace_folder(folder, root / SERVED_DIR)
+    languages = sorted({p.language or "?" for p in index.passages})
+    registered, _ = tracking.register_and_serve(
+        tracking.Tracking.for_lake(root),
+        MODEL_NAME,
+        index.save,
+        "ml_assets.tutor.index:TutorIndex.load",
+        root / SERVED_DIR,
+        params={"encoder": "all-MiniLM-L6-v2", "fusion": "reciprocal rank (k=60)"},
+        metrics={
+            "passages": float(len(index.passages)),
+            "classes": float(len(index.class_ids())),
+        },
+        reports={"languages": {"languages": languages}},
+        promote=True,
+        tags={"lake": str(root)},
+    )
     return dg.MaterializeResult(
         metadata={
             "built": True,
