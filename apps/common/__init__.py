@@ -1,0 +1,1 @@
+"""What the Streamlit apps share: the API client, sign-in, languages, charts and tables."""
