@@ -42,9 +42,12 @@ GOLD_TABLES: tuple[GoldSpec, ...] = (
         "fct_student_progress", "gold/progress/fct_student_progress", ("student_id", "class_id")
     ),
     GoldSpec(
-        "fct_student_module_progress", "gold/progress/fct_student_module_progress", ("student_id",)
+        "fct_student_module_progress",
+        "gold/progress/fct_student_module_progress",
+        ("student_id", "class_id"),
     ),
     GoldSpec("fct_class_week_overview", "gold/progress/fct_class_week_overview", ("class_id",)),
+    GoldSpec("fct_video_segments", "gold/engagement/fct_video_segments", ("class_id",)),
     GoldSpec("fct_daily_engagement", "gold/engagement/fct_daily_engagement", ("student_id",)),
     GoldSpec("fct_quiz_attempts", "gold/grading/fct_quiz_attempts", ("student_id",)),
     GoldSpec("fct_assessment_results", "gold/grading/fct_assessment_results", ("student_id",)),

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 
 from api.deps import PrincipalDep, Services, ServicesDep
 from api.problems import ApiError
-from api.schemas.auth import LoginRequest, RefreshRequest, TokenPair, UserOut
+from api.schemas.auth import LoginRequest, MePatch, RefreshRequest, TokenPair, UserOut
 from api.schemas.common import Ok
 from api.security import (
     Principal,
@@ -134,3 +134,19 @@ def me(principal: PrincipalDep, svc: ServicesDep) -> UserOut:
     if user is None:
         raise ApiError(404, "User not found.")
     return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.patch("/me", summary="Change my own settings (language, display name)")
+def update_me(body: MePatch, principal: PrincipalDep, svc: ServicesDep) -> UserOut:
+    """The apps call this when a user picks their language."""
+    changes = body.model_dump(exclude_none=True)
+    if not changes:
+        raise ApiError(422, "Nothing to change: send a language or a display name.")
+    with svc.store.session() as s:
+        user = s.get(User, principal.user_id)
+        if user is None:
+            raise ApiError(404, "User not found.")
+        for name, value in changes.items():
+            setattr(user, name, value)
+        s.flush()
+        return UserOut.model_validate(user, from_attributes=True)

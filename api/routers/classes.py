@@ -30,8 +30,10 @@ from api.schemas.learning import (
     ClassSummary,
     ItemAnalysis,
     ItemStats,
+    ModuleProgressCell,
     QuizReliability,
     RosterEntry,
+    VideoSegment,
 )
 from api.security import Principal
 from api.store.models import ClassInvite, FlagFeedback, Intervention, User
@@ -201,6 +203,68 @@ def _item_analysis(svc: ServicesDep, class_id: str) -> ItemAnalysis:
         for r in records(svc.gold.rows("fct_quiz_reliability", "quiz_id", q)):
             quizzes.append(QuizReliability.model_validate(r))
     return ItemAnalysis(class_id=class_id, items=items, quizzes=quizzes)
+
+
+@router.get(
+    "/{class_id}/module-progress",
+    summary="Progress heatmap: each student's share of each module touched",
+    response_model=list[ModuleProgressCell],
+)
+def module_progress(
+    class_id: ClassId, request: Request, principal: Staff, svc: ServicesDep
+) -> Response:
+    """One row per student and module (students x modules), sorted by student then module."""
+    authorize_class(request, svc, principal, class_id)
+    _known(svc, class_id)
+
+    def build() -> list[ModuleProgressCell]:
+        rows = records(svc.gold.rows("fct_student_module_progress", "class_id", class_id))
+        names = display_names(svc, sorted({r["student_id"] for r in rows}))
+        cells = [
+            ModuleProgressCell.model_validate({**r, "display_name": names.get(r["student_id"])})
+            for r in rows
+            if r.get("module") is not None
+        ]
+        cells.sort(key=lambda c: (c.display_name or "~", c.student_id, c.module))
+        return cells
+
+    return svc.responses.respond(
+        ("module-progress", class_id),
+        ("fct_student_module_progress",),
+        list[ModuleProgressCell],
+        build,
+        ttl_s=NAMES_TTL_S,
+    )
+
+
+@router.get(
+    "/{class_id}/video-engagement",
+    summary="Views across each video's length",
+    response_model=list[VideoSegment],
+)
+def video_engagement(
+    class_id: ClassId, request: Request, principal: Staff, svc: ServicesDep
+) -> Response:
+    """Per video and segment: views, unique viewers and repeat views (no student-level data)."""
+    authorize_class(request, svc, principal, class_id, student_level=False)
+    _known(svc, class_id)
+
+    def build() -> list[VideoSegment]:
+        titles = {
+            r["content_id"]: r.get("content_title")
+            for r in records(svc.gold.rows("dim_content", "class_id", class_id))
+        }
+        rows = records(svc.gold.rows("fct_video_segments", "class_id", class_id))
+        out = [VideoSegment.model_validate({**r, "title": titles.get(r["video_id"])}) for r in rows]
+        out.sort(key=lambda v: (v.title or v.video_id, v.video_id, v.segment_index))
+        return out
+
+    return svc.responses.respond(
+        ("video-engagement", class_id),
+        ("fct_video_segments", "dim_content"),
+        list[VideoSegment],
+        build,
+    )
 
 
 @router.get("/{class_id}/interventions", summary="Interventions logged in a class")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["student", "teacher", "admin", "researcher"]
 
@@ -42,3 +42,12 @@ class UserOut(BaseModel):
     student_id: str | None = None
     language: str
     is_active: bool
+
+
+class MePatch(BaseModel):
+    """What a signed-in user may change about themselves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Literal["en", "es", "fr"] | None = None
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)

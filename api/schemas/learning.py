@@ -185,6 +185,31 @@ class RosterEntry(BaseModel):
     days_inactive: int | None = None
 
 
+class ModuleProgressCell(BaseModel):
+    """One student's share of one module's content touched (a cell of the class heatmap)."""
+
+    student_id: str
+    display_name: str | None = None
+    module: str
+    n_content: int | None = None
+    n_content_touched: int | None = None
+    content_touched_share: float | None = Field(default=None, ge=0, le=1)
+    last_touched_date: date | None = None
+
+
+class VideoSegment(BaseModel):
+    """Views of one stretch of a video (engagement across the video's length)."""
+
+    video_id: str
+    title: str | None = None
+    segment_index: int
+    segment_start_s: float
+    segment_end_s: float
+    n_views: int
+    n_unique_viewers: int
+    n_repeat_views: int
+
+
 class ClassOverview(BaseModel):
     """A class at a glance, week by week."""
 

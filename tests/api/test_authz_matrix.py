@@ -254,6 +254,11 @@ def _erasure_body(_c: Case) -> dict[str, Any]:
     return {"json": {"student_id": f"s_authz_{_tag()}", "reason": "authorization matrix"}}
 
 
+def _me_body(_c: Case) -> dict[str, Any]:
+    """English is every demo user's language already: the change is a no-op for other tests."""
+    return {"json": {"language": "en"}}
+
+
 def _statement(m: Matrix, world: ApiWorld) -> dict[str, Any]:
     base = world.settings.public_url.rstrip("/")
     class_id = m.scenes["student"].own_class
@@ -296,6 +301,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("POST", f"{V1}/auth/refresh"): Policy("public", body=_refresh_body),
     ("POST", f"{V1}/auth/logout"): Policy("any", EVERYONE, body=_logout_body),
     ("GET", f"{V1}/auth/me"): Policy("any", EVERYONE),
+    ("PATCH", f"{V1}/auth/me"): Policy("any", EVERYONE, body=_me_body),
     # students
     ("GET", f"{V1}/students/me"): Policy("any", STUDENT),
     ("GET", f"{V1}/students/me/classes"): Policy("any", STUDENT),
@@ -315,6 +321,8 @@ POLICY: dict[tuple[str, str], Policy] = {
         "self+class", STAFF, body=_flag_feedback_body
     ),
     ("GET", f"{V1}/classes/{{class_id}}/item-analysis"): Policy("class", STAFF),
+    ("GET", f"{V1}/classes/{{class_id}}/module-progress"): Policy("class", STAFF),
+    ("GET", f"{V1}/classes/{{class_id}}/video-engagement"): Policy("class", STAFF),
     ("GET", f"{V1}/classes/{{class_id}}/interventions"): Policy("class", STAFF),
     ("POST", f"{V1}/classes/{{class_id}}/interventions"): Policy(
         "self+class", STAFF, ok=201, body=_intervention_body
