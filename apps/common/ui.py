@@ -155,6 +155,17 @@ def _language_picker(where: Any, key: str) -> None:
         st.rerun()
 
 
+def role_label(role: str) -> str:
+    """A role's name in the user's language."""
+    labels = {
+        "student": _("student"),
+        "teacher": _("teacher"),
+        "admin": _("admin"),
+        "researcher": _("researcher"),
+    }
+    return labels.get(role, role)
+
+
 def require_user(app_title: str, roles: Iterable[str]) -> dict[str, Any]:
     """The signed-in user of one of ``roles``; shows the sign-in form and stops otherwise."""
     allowed = set(roles)
@@ -164,7 +175,8 @@ def require_user(app_title: str, roles: Iterable[str]) -> dict[str, Any]:
     if user:
         st.error(
             _("This app is for {roles}. You are signed in as {role}.").format(
-                roles=", ".join(_(r) for r in sorted(allowed)), role=_(user["role"])
+                roles=", ".join(role_label(r) for r in sorted(allowed)),
+                role=role_label(user["role"]),
             )
         )
         if st.button(_("Sign out"), key="wrong_role_sign_out"):
