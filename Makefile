@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format bench stop clean
+.PHONY: help setup browser demo test lint format bench stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,10 +29,13 @@ $(UV):
 
 setup: .venv/.synced ## Install uv and the locked virtual environment (.venv)
 
+browser: ## Install Debian's chromium for the browser tests (when missing)
+	bash scripts/ensure_chromium.sh
+
 demo: setup ## Generate the demo school, run the whole pipeline, start the services
 	bash scripts/demo.sh
 
-test: setup lint ## Run linters and the whole test suite (what CI runs)
+test: setup lint browser ## Run linters and the whole test suite (what CI runs)
 	.venv/bin/pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup ## ruff check + format check

@@ -67,6 +67,23 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 curl -sf http://127.0.0.1:8000/health >/dev/null || { tail -n 30 "$RUN_DIR/api.log"; echo "API did not start"; exit 1; }
+echo "==> Starting the teacher dashboard (8501) and the student portal (8502)"
+export LEARNSMART_API_URL=${LEARNSMART_API_URL:-http://127.0.0.1:8000}
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
+for app in teacher_dashboard:8501 student_portal:8502; do
+  name=${app%%:*}; port=${app##*:}
+  "$BIN/streamlit" run "apps/$name/app.py" --server.port "$port" --server.address 127.0.0.1 \
+    --server.headless true --browser.gatherUsageStats false > "$RUN_DIR/$name.log" 2>&1 &
+  echo $! > "$RUN_DIR/$name.pid"
+done
+for port in 8501 8502; do
+  for _ in $(seq 1 60); do
+    curl -sf "http://127.0.0.1:$port/_stcore/health" >/dev/null 2>&1 && break
+    sleep 1
+  done
+  curl -sf "http://127.0.0.1:$port/_stcore/health" >/dev/null \
+    || { tail -n 30 "$RUN_DIR"/*_{dashboard,portal}.log; echo "an app on $port did not start"; exit 1; }
+done
 for _ in $(seq 1 90); do
   curl -sf http://127.0.0.1:5000/health >/dev/null 2>&1 && break
   sleep 1
@@ -79,6 +96,12 @@ shown = {}
 for u in users:
     if u["role"] not in shown:
         shown[u["role"]] = u
+# The printed student sits in the printed teacher's class, so both see the same class.
+teacher_classes = set(shown.get("teacher", {}).get("class_ids") or [])
+for u in users:
+    if u["role"] == "student" and teacher_classes & set(u.get("class_ids") or []):
+        shown["student"] = u
+        break
 for role in ("admin", "teacher", "student", "researcher"):
     u = shown.get(role)
     if u:
@@ -91,6 +114,8 @@ cat <<MSG
 
 LearnSmart demo is up.
   Dagster UI (lineage, runs, checks):  http://127.0.0.1:3000
+  Teacher dashboard:                   http://127.0.0.1:8501
+  Student portal:                      http://127.0.0.1:8502
   API (OpenAPI docs):                  http://127.0.0.1:8000/docs
   API metrics (Prometheus):            http://127.0.0.1:8000/metrics
   MLflow (model runs and registry):    http://127.0.0.1:5000
