@@ -366,3 +366,47 @@ class LrsStatement(Base):
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     statement: Mapped[dict[str, Any]] = mapped_column(JSON)
     landing_file: Mapped[str] = mapped_column(String(500))
+
+
+class ConsentChange(Base):
+    """One change of a student's consent for a purpose (the history behind ``consents``)."""
+
+    __tablename__ = "consent_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class QueryAudit(Base):
+    """A query someone ran in Trino: who, when, the SQL and the tables it read."""
+
+    __tablename__ = "query_audit"
+    __table_args__ = (UniqueConstraint("query_id", name="uq_query_audit_query_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    query_id: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128), index=True)
+    source: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(nullable=True, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    state: Mapped[str] = mapped_column(String(32))
+    sql: Mapped[str] = mapped_column(Text)
+    tables_read: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasureRecord(Base):
+    """That an erasure happened, and how many rows it removed where: no personal data."""
+
+    __tablename__ = "erasure_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason_code: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
