@@ -73,7 +73,8 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 for app in teacher_dashboard:8501 student_portal:8502; do
   name=${app%%:*}; port=${app##*:}
   "$BIN/streamlit" run "apps/$name/app.py" --server.port "$port" --server.address 127.0.0.1 \
-    --server.headless true --browser.gatherUsageStats false > "$RUN_DIR/$name.log" 2>&1 &
+    --server.headless true --browser.gatherUsageStats false \
+    --client.toolbarMode viewer --client.showErrorDetails none > "$RUN_DIR/$name.log" 2>&1 &
   echo $! > "$RUN_DIR/$name.pid"
 done
 for port in 8501 8502; do

@@ -6,18 +6,23 @@ language in use is the signed-in user's setting, kept in Streamlit's session sta
 ``"lang"``; ``_()`` looks a string up in that language and falls back to English.
 
 Strings are marked with ``_("...")`` so that Babel's extractor finds them, and placeholders use
-``str.format`` names (``_("{n} students").format(n=3)``): a test checks that every marked string
-has a translation in every language with the same placeholders.
+``str.format`` names (``_("{name} joined").format(name=...)``); counts use
+``ngettext("{n} student", "{n} students", n).format(n=n)``. A test checks that every marked
+string has a translation in every language with the same placeholders.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gettext
+import io
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -37,11 +42,15 @@ def po_path(locales: Path, lang: str) -> Path:
 
 
 @cache
-def catalogue(lang: str) -> dict[str, str]:
-    """Every translated message of ``lang`` across the apps (English: empty, the source)."""
-    messages: dict[str, str] = {}
-    if lang == DEFAULT_LANGUAGE:
-        return messages
+def translations(lang: str) -> gettext.NullTranslations:
+    """Every app's catalogue of ``lang`` merged into one gettext object (English: none).
+
+    The ``.po`` files are compiled in memory (no ``.mo`` files to keep in step), so plural
+    forms follow each language's ``Plural-Forms`` rule.
+    """
+    if lang == DEFAULT_LANGUAGE or lang not in LANGUAGES:
+        return gettext.NullTranslations()
+    merged = Catalog(locale=lang)
     for locales in CATALOGUE_DIRS:
         path = po_path(locales, lang)
         if not path.exists():
@@ -49,8 +58,17 @@ def catalogue(lang: str) -> dict[str, str]:
         with path.open("rb") as f:
             for message in read_po(f, locale=lang):
                 if message.id and message.string and not message.fuzzy:
-                    messages[str(message.id)] = str(message.string)
-    return messages
+                    merged.add(message.id, message.string)
+    buffer = io.BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """The singular messages of ``lang`` (msgid -> translation)."""
+    table = getattr(translations(lang), "_catalog", {})
+    return {k: v for k, v in table.items() if isinstance(k, str) and k}
 
 
 def current_language() -> str:
@@ -66,12 +84,17 @@ def current_language() -> str:
 
 def translate(message: str, lang: str) -> str:
     """``message`` in ``lang`` (falls back to the English source)."""
-    return catalogue(lang).get(message, message)
+    return translations(lang).gettext(message)
 
 
 def _(message: str) -> str:
     """``message`` in the current user's language."""
     return translate(message, current_language())
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n``, in the current user's language."""
+    return translations(current_language()).ngettext(singular, plural, n)
 
 
 def locale() -> Locale:

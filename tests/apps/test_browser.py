@@ -136,7 +136,7 @@ class Shots:
 
 def new_page(browser: Browser) -> Page:
     """A fresh browser context (own cookies, own Streamlit session), wide enough for tables."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     return page
@@ -153,7 +153,7 @@ def sign_in(page: Page, url: str, user: dict[str, Any]) -> None:
     """Fill the sign-in form the way a person does."""
     page.goto(url)
     page.get_by_label("Username").fill(user["username"])
-    page.get_by_label("Password").fill(user["password"])
+    page.get_by_label("Password", exact=True).fill(user["password"])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text(re.compile(r"Signed in as"))).to_be_visible()
     settle(page)
@@ -167,7 +167,7 @@ def open_page(page: Page, title: str | re.Pattern[str]) -> None:
 
 def choose(page: Page, label: str | re.Pattern[str], option: str | re.Pattern[str]) -> None:
     """Pick ``option`` in the selectbox labelled ``label``."""
-    page.get_by_label(label).click()
+    page.get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option).first.click()
     settle(page)
 
@@ -176,14 +176,20 @@ def test_a_teacher_signs_in_and_sees_the_at_risk_list_with_reasons(
     stack: Stack, browser: Browser
 ) -> None:
     shots = Shots("teacher_at_risk")
-    teacher = stack.user("teacher")
-    class_id = teacher["class_ids"][0]
-    flagged = stack.api_get(teacher, f"/classes/{class_id}/at-risk")["students"]
-    assert flagged, "the demo lake flags nobody: the scenario needs at least one flag"
+    teacher, class_id, flagged = next(
+        (t, c, f)
+        for t in stack.users
+        if t["role"] == "teacher"
+        for c in t["class_ids"]
+        if (f := stack.api_get(t, f"/classes/{c}/at-risk")["students"])
+    )
     page = new_page(browser)
     sign_in(page, stack.teacher_app.url, teacher)
     shots.take(page, "signed-in")
     open_page(page, re.compile("At-risk"))
+    if len(teacher["class_ids"]) > 1:
+        titles = {c["class_id"]: c.get("class_title") for c in stack.api_get(teacher, "/classes")}
+        choose(page, "Class", re.compile(re.escape(titles[class_id] or class_id)))
     first = flagged[0]
     expect(page.get_by_text(first["reasons"][0]).first).to_be_visible()
     if first.get("display_name"):
@@ -280,7 +286,9 @@ def test_the_portal_speaks_spanish_when_the_student_chooses_it(
     page = new_page(browser)
     page.goto(stack.portal.url)
     page.get_by_label(re.compile("Username|Usuario")).fill(student["username"])
-    page.get_by_label(re.compile("Password|Contraseña")).fill(student["password"])
+    page.get_by_role("textbox", name=re.compile("^(Password|Contraseña)$")).fill(
+        student["password"]
+    )
     page.get_by_role("button", name=re.compile("Sign in|Iniciar sesión")).click()
     expect(page.get_by_text(re.compile("Sesión iniciada como"))).to_be_visible()
     settle(page)

@@ -74,3 +74,36 @@ def test_translation_falls_back_to_english_and_reads_the_catalogues() -> None:
     assert translate("Sign in", "en") == "Sign in"
     assert translate("A string nobody translated", "es") == "A string nobody translated"
     assert catalogue("es") and catalogue("fr")
+
+
+def test_the_check_wants_every_plural_form(tmp_path: Path) -> None:
+    app = _app(
+        tmp_path,
+        "from apps.common.i18n import ngettext\nn = 2\n"
+        'ngettext("{n} file", "{n} files", n)\nngettext("{n} cat", "{n} cats", n)\n',
+        {("{n} file", "{n} files"): ("{n} archivo", "{n} archivos"), "x": "y"},
+        {("{n} file", "{n} files"): ("{n} fichier", ""), ("{n} cat", "{n} cats"): ("", "")},
+    )
+    problems = sorted((f.message, f.problem) for f in check_app(app))
+    assert problems == [
+        ("{n} cats", "no es translation of every plural form"),
+        ("{n} cats", "no fr translation of every plural form"),
+        ("{n} files", "no fr translation of every plural form"),
+    ]
+
+
+def test_plural_forms_follow_the_language() -> None:
+    from apps.common.i18n import translations
+
+    one, many = (
+        "{n} student is flagged, {high} of them with a high risk.",
+        "{n} students are flagged, {high} of them with a high risk.",
+    )
+    es = translations("es")
+    assert es.ngettext(one, many, 1) != es.ngettext(one, many, 2)
+    assert "estudiante " in es.ngettext(one, many, 1)
+    assert "estudiantes" in es.ngettext(one, many, 2)
+    # French treats 0 as singular; English as plural.
+    fr = translations("fr")
+    assert fr.ngettext(one, many, 0) == fr.ngettext(one, many, 1)
+    assert translations("en").ngettext(one, many, 0) == many

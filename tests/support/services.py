@@ -118,5 +118,10 @@ def start_streamlit(name: str, script: str, env: dict[str, str], logs: Path) -> 
         "false",
         "--server.fileWatcherType",
         "none",
+        # As in production (scripts/demo.sh): no developer menu, no stack traces for people.
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "none",
     ]
     return start(name, args, env, f"{url}/_stcore/health", url, logs)

@@ -1,0 +1,1 @@
+"""LearnSmart for students: a Streamlit multipage portal over the LearnSmart API."""
