@@ -31,8 +31,10 @@ from api.routers import (
     drafts,
     forum,
     notifications,
+    privacy,
     quizzes,
     students,
+    trino_audit,
     tutor,
 )
 from api.security import OidcVerifier
@@ -151,6 +153,8 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
         (tutor.router, (400, 401, 403, 413, 422), challenge),
         (notifications.router, (401, 404, 413, 422), challenge),
         (admin.router, (400, 401, 403, 404, 409, 413, 422), challenge),
+        (privacy.router, (400, 401, 403, 404, 409, 413, 422), challenge),
+        (trino_audit.router, (400, 401, 403, 413, 422), challenge),
         (lrs.router, (400, 401, 404, 409, 413, 422), challenge),
     ):
         app.include_router(router, responses=problems.error_responses(*statuses, headers=headers))

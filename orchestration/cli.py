@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from lake.settings import LakeSettings, SettingsError
+from orchestration.privacy_cli import privacy_app
 
 app = typer.Typer(
     name="learnsmart",
@@ -32,6 +33,7 @@ eval_app = typer.Typer(
     help="Evaluate the learner models on files in the published formats.", no_args_is_help=True
 )
 app.add_typer(eval_app, name="eval")
+app.add_typer(privacy_app, name="privacy")
 
 LakeOpt = Annotated[
     Path | None,
@@ -160,18 +162,23 @@ def seed_demo_users(
         "data/demo_users.json"
     ),
 ) -> None:
-    """Create demo users of every role from the demo school in the lake."""
+    """Create demo users of every role from the demo school in the lake, and the demo
+    students' consent decisions (about 90% allow research use; decisions on record are kept)."""
     from api.demo_users import seed_demo_users as seed
     from api.settings import ApiSettings
+    from lake.privacy.consent import seed_demo_consents
 
     try:
-        logins = seed(ApiSettings.from_env(), out)
+        settings = ApiSettings.from_env()
+        logins = seed(settings, out)
     except SettingsError as exc:
         _fail(str(exc))
     counts: dict[str, int] = {}
     for login in logins:
         counts[login["role"]] = counts.get(login["role"], 0) + 1
-    typer.echo(json.dumps({"out": str(out), "users": counts}))
+    students = sorted({u["student_id"] for u in logins if u.get("student_id")})
+    consents = seed_demo_consents(settings.database_url, students, share=0.9, seed=0)
+    typer.echo(json.dumps({"out": str(out), "users": counts, "consents": consents}))
 
 
 @api_app.command("migrate")

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import curate, ingest, learn, quality
+from orchestration.defs import curate, ingest, learn, privacy, quality, research
 from orchestration.resources import LakeResource
 
 defs = dg.Definitions.merge(
@@ -10,6 +10,8 @@ defs = dg.Definitions.merge(
     curate.defs,
     quality.defs,
     learn.defs,
+    research.defs,
+    privacy.defs,
     dg.Definitions(
         resources={"lake": LakeResource()},
         # One process per run: each step in its own process would re-import the stack (about

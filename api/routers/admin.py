@@ -12,6 +12,7 @@ from api.problems import ApiError
 from api.schemas.admin import (
     AdminUserOut,
     AuditOut,
+    ConsentChangeOut,
     ConsentIn,
     ConsentOut,
     ErasureIn,
@@ -21,7 +22,16 @@ from api.schemas.admin import (
 )
 from api.schemas.common import Limit, Offset, Ok, Page, page
 from api.security import Principal, hash_password
-from api.store.models import AuditEvent, ClassAssignment, Consent, ErasureRequest, User, utcnow
+from api.store.models import (
+    AuditEvent,
+    ClassAssignment,
+    Consent,
+    ConsentChange,
+    ErasureRequest,
+    User,
+    utcnow,
+)
+from lake.privacy.consent import PURPOSES as CONSENT_PURPOSES
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
@@ -141,23 +151,29 @@ def unassign(user_id: UserId, class_id: SafeId, principal: Admin, svc: ServicesD
 def get_consent(
     student_id: SafeId, request: Request, principal: Admin, svc: ServicesDep
 ) -> list[ConsentOut]:
-    """Every purpose on record (no record: not granted)."""
+    """Every purpose, in a fixed order; a purpose never recorded reads as not granted."""
     authorize_student(request, svc, principal, student_id)
     with svc.store.session() as s:
         rows = s.scalars(select(Consent).where(Consent.student_id == student_id)).all()
-    if not rows:
-        return [
-            ConsentOut(student_id=student_id, purpose="research", granted=False, updated_at=None)
-        ]
-    return [ConsentOut.model_validate(r, from_attributes=True) for r in rows]
+    on_record = {r.purpose: r for r in rows}
+    return [
+        ConsentOut.model_validate(on_record[p], from_attributes=True)
+        if p in on_record
+        else ConsentOut(student_id=student_id, purpose=p, granted=False, updated_at=None)
+        for p in CONSENT_PURPOSES
+    ]
 
 
 @router.put("/students/{student_id}/consent", summary="Record a student's consent")
 def put_consent(
     student_id: SafeId, body: ConsentIn, request: Request, principal: Admin, svc: ServicesDep
 ) -> ConsentOut:
-    """Grant or withdraw consent for a purpose."""
+    """Grant or withdraw consent for a purpose; every decision is added to the history.
+
+    Research builds read the current decision: a withdrawal takes the student out of the
+    research tables at the next build."""
     authorize_student(request, svc, principal, student_id, "update")
+    now = utcnow()
     with svc.store.session() as s:
         row = s.get(Consent, (student_id, body.purpose))
         if row is None:
@@ -165,9 +181,41 @@ def put_consent(
             s.add(row)
         row.granted = body.granted
         row.updated_by = principal.user_id
-        row.updated_at = utcnow()
+        row.updated_at = now
+        s.add(
+            ConsentChange(
+                student_id=student_id,
+                purpose=body.purpose,
+                granted=body.granted,
+                changed_at=now,
+                changed_by=principal.user_id,
+            )
+        )
         s.flush()
         return ConsentOut.model_validate(row, from_attributes=True)
+
+
+@router.get(
+    "/students/{student_id}/consent/history", summary="A student's consent decisions over time"
+)
+def consent_history(
+    student_id: SafeId,
+    request: Request,
+    principal: Admin,
+    svc: ServicesDep,
+    purpose: Annotated[str | None, Query(pattern="^(research|analytics)$")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[ConsentChangeOut]:
+    """Every recorded decision, oldest first (optionally for one purpose)."""
+    authorize_student(request, svc, principal, student_id)
+    q = select(ConsentChange).where(ConsentChange.student_id == student_id)
+    if purpose:
+        q = q.where(ConsentChange.purpose == purpose)
+    with svc.store.session() as s:
+        rows = s.scalars(q.order_by(ConsentChange.id)).all()
+    items = [ConsentChangeOut.model_validate(r, from_attributes=True) for r in rows]
+    return page(items, limit, offset)  # type: ignore[return-value]
 
 
 @router.post("/erasure-requests", status_code=201, summary="Request a student's erasure")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.schemas.auth import Role
 from api.schemas.common import Id
@@ -50,20 +50,38 @@ class AdminUserOut(BaseModel):
     created_at: datetime
 
 
-class ConsentIn(BaseModel):
-    """A consent decision."""
+# The purposes a student consents to, one decision each (lake.privacy.consent.PURPOSES).
+Purpose = Literal["research", "analytics"]
 
-    purpose: Literal["research"] = "research"
+
+class ConsentIn(BaseModel):
+    """A consent decision for one purpose."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose = "research"
     granted: StrictBool
 
 
 class ConsentOut(BaseModel):
-    """A student's consent for a purpose."""
+    """A student's current consent for a purpose (``updated_at`` empty: never recorded)."""
 
     student_id: str
-    purpose: str
+    purpose: Purpose
     granted: bool
     updated_at: datetime | None
+    updated_by: int | None = None
+
+
+class ConsentChangeOut(BaseModel):
+    """One recorded consent decision, in the order they were made."""
+
+    id: int
+    student_id: str
+    purpose: Purpose
+    granted: bool
+    changed_at: datetime
+    changed_by: int | None
 
 
 class ErasureIn(BaseModel):

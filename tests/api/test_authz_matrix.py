@@ -365,9 +365,13 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("PUT", f"{V1}/admin/students/{{student_id}}/consent"): Policy(
         "self", ADMIN, body=_consent_body
     ),
+    ("GET", f"{V1}/admin/students/{{student_id}}/consent/history"): Policy("self", ADMIN),
     ("POST", f"{V1}/admin/erasure-requests"): Policy("any", ADMIN, ok=201, body=_erasure_body),
     ("GET", f"{V1}/admin/erasure-requests"): Policy("any", ADMIN),
+    ("POST", f"{V1}/admin/erasures"): Policy("any", ADMIN, ok=404, body=_erasure_body),
     ("GET", f"{V1}/admin/audit"): Policy("any", ADMIN),
+    ("GET", f"{V1}/admin/query-audit"): Policy("any", ADMIN),
+    ("POST", f"{V1}/internal/trino/query-events"): Policy("public", ok=403),  # Trino's secret
     # xAPI LRS
     ("GET", "/xapi/about"): Policy("public"),
     ("POST", "/xapi/statements"): Policy("lrs", body=_statement_body),
