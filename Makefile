@@ -6,6 +6,7 @@ UV_BOOT := $(CACHE)/uvboot
 UV := $(UV_BOOT)/bin/uv
 UV_VERSION := 0.13.9
 export UV_CACHE_DIR ?= $(CACHE)/uv
+export LEARNSMART_CACHE ?= $(CACHE)
 export UV_PYTHON_DOWNLOADS := never
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export DO_NOT_TRACK := 1

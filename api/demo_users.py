@@ -4,6 +4,11 @@ Teachers come from the roster's staff and their class assignments; students from
 (their LRS account is their roster ``sourcedId``, which the lake resolves to their pseudonym);
 plus an admin and a researcher. Passwords are generated once and written, with each user's role
 and the student or classes they belong to, to ``data/demo_users.json`` (never committed).
+
+The demo admin and researcher also carry their Trino login (``trino_user``: ``admin`` and
+``researcher``; ``trino_password``), generated once as well: Trino's password file is derived
+from these entries (:func:`trino_logins`, called before the users are seeded when Trino starts
+first).
 """
 
 from __future__ import annotations
@@ -32,6 +37,46 @@ def _silver(settings: ApiSettings, table: str) -> list[dict[str, Any]]:
 
 def _password(role: str) -> str:
     return f"{role}-{secrets.token_urlsafe(9)}"
+
+
+TRINO_USERS = {"admin": "admin", "researcher": "researcher"}  # demo role -> Trino user
+
+
+def _trino_fields(entry: dict[str, Any], role: str) -> dict[str, str]:
+    """The entry's Trino login, kept when it has one, else generated."""
+    return {
+        "trino_user": entry.get("trino_user") or TRINO_USERS[role],
+        "trino_password": entry.get("trino_password") or f"trino-{secrets.token_urlsafe(18)}",
+    }
+
+
+def trino_logins(out: Path) -> dict[str, str]:
+    """Trino user -> password of the demo admin and researcher, generated once into ``out``.
+
+    Needs no lake or store: Trino may start before the demo users are seeded. Entries missing
+    from ``out`` are added (with their API password, which :func:`seed_demo_users` keeps).
+    """
+    users = json.loads(out.read_text()) if out.exists() else []
+    logins: dict[str, str] = {}
+    changed = False
+    for role in TRINO_USERS:
+        username = f"demo-{role}"
+        entry = next((u for u in users if u.get("username") == username), None)
+        if entry is None:
+            entry = {"role": role, "username": username, "password": _password(role)}
+            users.insert(0 if role == "admin" else 1, entry)
+        fields = _trino_fields(entry, role)
+        if any(entry.get(k) != v for k, v in fields.items()):
+            entry.update(fields)
+            changed = True
+        logins[fields["trino_user"]] = fields["trino_password"]
+    if changed:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(json.dumps(users, indent=1))
+        tmp.chmod(0o600)
+        tmp.replace(out)
+    return logins
 
 
 def seed_demo_users(settings: ApiSettings, out: Path) -> list[dict[str, Any]]:
@@ -76,7 +121,9 @@ def seed_demo_users(settings: ApiSettings, out: Path) -> list[dict[str, Any]]:
             username = f"demo-{role}"
             password = previous.get(username, {}).get("password") or _password(role)
             upsert(s, username, role, password, display_name=name, email=f"{role}@demo.example")
-            logins.append({"role": role, "username": username, "password": password})
+            entry = {"role": role, "username": username, "password": password}
+            entry.update(_trino_fields(previous.get(username, {}), role))
+            logins.append(entry)
         for t in staff:
             username = t.get("username") or t["staff_id"]
             password = previous.get(username, {}).get("password") or _password("teacher")

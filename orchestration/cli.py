@@ -17,6 +17,7 @@ import typer
 
 from lake.settings import LakeSettings, SettingsError
 from orchestration.privacy_cli import privacy_app
+from orchestration.trino.cli import trino_app
 
 app = typer.Typer(
     name="learnsmart",
@@ -34,6 +35,7 @@ eval_app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(trino_app, name="trino")
 
 LakeOpt = Annotated[
     Path | None,

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs import curate, ingest, learn, privacy, quality, research
+from orchestration.defs import curate, ingest, learn, privacy, quality, research, trino
 from orchestration.resources import LakeResource
 
 defs = dg.Definitions.merge(
@@ -12,6 +12,7 @@ defs = dg.Definitions.merge(
     learn.defs,
     research.defs,
     privacy.defs,
+    trino.defs,
     dg.Definitions(
         resources={"lake": LakeResource()},
         # One process per run: each step in its own process would re-import the stack (about

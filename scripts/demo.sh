@@ -32,6 +32,11 @@ if [ -z "$(ls -A "$LEARNSMART_LANDING" 2>/dev/null)" ]; then
   "$BIN/learnsmart" demo-data --landing "$LEARNSMART_LANDING" > "$RUN_DIR/demo-data.json"
 fi
 
+echo "==> Starting Trino (HTTPS 127.0.0.1:8443; downloads the server into the cache the first time)"
+"$BIN/learnsmart" trino start > "$RUN_DIR/trino-start.json" \
+  || { cat "$RUN_DIR/trino-start.json"; echo "Trino did not start"; exit 1; }
+export LEARNSMART_TRINO_AUDIT_SECRET=$("$BIN/learnsmart" trino audit-secret)
+
 # Everything but the retention sweep: that is a daily scheduled job, and the demo school's term
 # (autumn 2025) is older than the default forum-text retention.
 echo "==> Running the whole pipeline (dagster asset materialize --select 'not key:retention_sweep')"
@@ -62,8 +67,10 @@ echo $! > "$RUN_DIR/mlflow.pid"
 
 echo "==> Demo users and the API"
 "$BIN/learnsmart" api seed-demo-users --out "$ROOT/data/demo_users.json" > "$RUN_DIR/demo-users.json"
-# The research tables honour consent, which the seeding above recorded: rebuild them now.
-"$BIN/dagster" asset materialize -m orchestration.definitions --select 'group:research' \
+# The research tables honour consent, which the seeding above recorded: rebuild them (and
+# register them in Trino again).
+"$BIN/dagster" asset materialize -m orchestration.definitions \
+  --select 'group:research or key:trino_tables' \
   > "$RUN_DIR/research.log" 2>&1 \
   || { tail -n 40 "$RUN_DIR/research.log"; echo "research build failed: see $RUN_DIR/research.log"; exit 1; }
 "$BIN/uvicorn" api.main:app --host 127.0.0.1 --port 8000 --no-access-log --log-level warning \
@@ -115,6 +122,9 @@ for role in ("admin", "teacher", "student", "researcher"):
     if u:
         where = ", ".join(u.get("class_ids") or []) or "-"
         print(f"  {role:10} {u['username']:14} {u['password']:26} {where}")
+for u in users:
+    if u.get("trino_user"):
+        print(f"  {'trino':10} {u['trino_user']:14} {u['trino_password']:26} (Trino, research explorer)")
 PY
 )
 
@@ -125,6 +135,7 @@ LearnSmart demo is up.
   Teacher dashboard:                   http://127.0.0.1:8501
   Student portal:                      http://127.0.0.1:8502
   API (OpenAPI docs):                  http://127.0.0.1:8000/docs
+  Trino (researchers' SQL, HTTPS):     https://127.0.0.1:8443  (certificate: data/trino/etc/tls.crt)
   API metrics (Prometheus):            http://127.0.0.1:8000/metrics
   MLflow (model runs and registry):    http://127.0.0.1:5000
   Lakehouse:                           $LEARNSMART_LAKE

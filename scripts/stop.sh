@@ -9,3 +9,5 @@ for pidfile in data/run/*.pid; do
   kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$pidfile"
 done
+# Trino runs in its own process group, started by `learnsmart trino start`.
+[ -x .venv/bin/learnsmart ] && .venv/bin/learnsmart trino stop >/dev/null 2>&1 || true
