@@ -91,6 +91,10 @@ for app in teacher_dashboard:8501 student_portal:8502; do
     --client.toolbarMode viewer --client.showErrorDetails none > "$RUN_DIR/$name.log" 2>&1 &
   echo $! > "$RUN_DIR/$name.pid"
 done
+echo "==> Starting the research explorer (5006)"
+"$BIN/panel" serve apps/research_explorer/app.py --address 127.0.0.1 --port 5006 \
+  --allow-websocket-origin 127.0.0.1:5006 > "$RUN_DIR/research_explorer.log" 2>&1 &
+echo $! > "$RUN_DIR/research_explorer.pid"
 for port in 8501 8502; do
   for _ in $(seq 1 60); do
     curl -sf "http://127.0.0.1:$port/_stcore/health" >/dev/null 2>&1 && break
@@ -99,6 +103,12 @@ for port in 8501 8502; do
   curl -sf "http://127.0.0.1:$port/_stcore/health" >/dev/null \
     || { tail -n 30 "$RUN_DIR"/*_{dashboard,portal}.log; echo "an app on $port did not start"; exit 1; }
 done
+for _ in $(seq 1 60); do
+  curl -sf http://127.0.0.1:5006/app >/dev/null 2>&1 && break
+  sleep 1
+done
+curl -sf http://127.0.0.1:5006/app >/dev/null \
+  || { tail -n 30 "$RUN_DIR/research_explorer.log"; echo "the research explorer did not start"; exit 1; }
 for _ in $(seq 1 90); do
   curl -sf http://127.0.0.1:5000/health >/dev/null 2>&1 && break
   sleep 1
@@ -135,6 +145,7 @@ LearnSmart demo is up.
   Teacher dashboard:                   http://127.0.0.1:8501
   Student portal:                      http://127.0.0.1:8502
   API (OpenAPI docs):                  http://127.0.0.1:8000/docs
+  Research explorer (Panel, Trino):    http://127.0.0.1:5006/app
   Trino (researchers' SQL, HTTPS):     https://127.0.0.1:8443  (certificate: data/trino/etc/tls.crt)
   API metrics (Prometheus):            http://127.0.0.1:8000/metrics
   MLflow (model runs and registry):    http://127.0.0.1:5000

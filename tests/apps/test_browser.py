@@ -147,6 +147,8 @@ def settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
     running = page.locator('[data-testid="stStatusWidget"]')
     expect(running).to_have_count(0, timeout=TIMEOUT_MS)
+    # Elements of the previous run stay on screen, marked stale, until the new run replaces them.
+    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=TIMEOUT_MS)
 
 
 def sign_in(page: Page, url: str, user: dict[str, Any]) -> None:
@@ -156,6 +158,7 @@ def sign_in(page: Page, url: str, user: dict[str, Any]) -> None:
     page.get_by_label("Password", exact=True).fill(user["password"])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text(re.compile(r"Signed in as"))).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
     settle(page)
 
 
@@ -291,6 +294,7 @@ def test_the_portal_speaks_spanish_when_the_student_chooses_it(
     )
     page.get_by_role("button", name=re.compile("Sign in|Iniciar sesión")).click()
     expect(page.get_by_text(re.compile("Sesión iniciada como"))).to_be_visible()
+    expect(page.get_by_role("button", name="Iniciar sesión")).to_have_count(0)
     settle(page)
     skip = page.get_by_role("button", name="Omitir por ahora")
     if skip.count():

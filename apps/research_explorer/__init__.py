@@ -1,0 +1,1 @@
+"""The researchers' explorer (Panel): SQL on Trino's read-only ``research`` catalog."""
