@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from lake.settings import LakeSettings, SettingsError
+from orchestration.cli_options import LakeOpt, LandingOpt, fail
 from orchestration.privacy_cli import privacy_app
 from orchestration.trino.cli import trino_app
 
@@ -37,29 +38,13 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(trino_app, name="trino")
 
-LakeOpt = Annotated[
-    Path | None,
-    typer.Option("--lake", help="Lakehouse folder [env LEARNSMART_LAKE, default ./data/lake]."),
-]
-LandingOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--landing", help="Landing folder [env LEARNSMART_LANDING, default ./data/landing]."
-    ),
-]
-
 
 def _settings(lake: Path | None = None, landing: Path | None = None) -> LakeSettings:
     try:
         return LakeSettings.from_env(lake=lake, landing=landing)
     except SettingsError as exc:
-        _fail(str(exc))
-        raise  # unreachable: _fail exits
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
+        fail(str(exc))
+        raise  # unreachable: fail() exits
 
 
 @app.command("demo-data")
@@ -93,10 +78,10 @@ def ingest(
 
     s = _settings(lake=lake, landing=landing)
     if not s.landing.is_dir():
-        _fail(f"landing folder {s.landing} does not exist")
+        fail(f"landing folder {s.landing} does not exist")
     unknown = sorted(set(source or ()) - set(SOURCES))
     if unknown:
-        _fail(f"unknown source(s) {unknown}; choose from {', '.join(SOURCES)}")
+        fail(f"unknown source(s) {unknown}; choose from {', '.join(SOURCES)}")
     reports = run_ingest(s, tuple(source) if source else None)
     for r in reports:
         if as_json:
@@ -124,7 +109,7 @@ def status(
 
     s = _settings(lake=lake)
     if not s.lake.is_dir():
-        _fail(f"lake folder {s.lake} does not exist")
+        fail(f"lake folder {s.lake} does not exist")
     doc = lake_status(s)
     if as_json:
         typer.echo(json.dumps(doc))
@@ -153,7 +138,7 @@ def optimize(
 
     s = _settings(lake=lake)
     if vacuum_hours is not None and vacuum_hours < 168:
-        _fail("--vacuum-hours below 168 (7 days) would break time travel for running readers")
+        fail("--vacuum-hours below 168 (7 days) would break time travel for running readers")
     for name, metrics in optimize_all(s, vacuum_hours).items():
         typer.echo(f"{name}: {metrics}")
 
@@ -174,7 +159,7 @@ def seed_demo_users(
         settings = ApiSettings.from_env()
         logins = seed(settings, out)
     except SettingsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     counts: dict[str, int] = {}
     for login in logins:
         counts[login["role"]] = counts.get(login["role"], 0) + 1
@@ -192,20 +177,20 @@ def migrate_store() -> None:
     try:
         settings = ApiSettings.from_env()
     except SettingsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     migrate(settings.database_url)
     typer.echo(json.dumps({"database": settings.database_url.split("@")[-1], "migrated": True}))
 
 
 def _existing_file(path: Path | None, what: str) -> None:
     if path is not None and not path.is_file():
-        _fail(f"{what} file not found: {path}")
+        fail(f"{what} file not found: {path}")
 
 
 def _presentation(text: str) -> tuple[str, str]:
     module, sep, presentation = text.strip().partition(":")
     if not sep or not module or not presentation:
-        _fail(f"expected MODULE:PRESENTATION (e.g. BBB:2013B), got {text!r}")
+        fail(f"expected MODULE:PRESENTATION (e.g. BBB:2013B), got {text!r}")
     return module, presentation
 
 
@@ -215,7 +200,7 @@ def _report(run: Callable[[], Any], as_json: bool, lines: Callable[[Any], Iterab
     try:
         result = run()
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -243,7 +228,7 @@ def eval_mastery(
 ) -> None:
     """Train every mastery model on TRAIN and print each one's test AUC and accuracy."""
     if fmt not in ("dkvmn", "akt"):
-        _fail(f"--format must be dkvmn or akt, not {fmt!r}")
+        fail(f"--format must be dkvmn or akt, not {fmt!r}")
     for path, what in ((train, "train"), (test, "test"), (valid, "valid")):
         _existing_file(path, what)
     from ml_assets.mastery.evaluate import evaluate_files
@@ -269,17 +254,17 @@ def eval_at_risk(
 ) -> None:
     """Ingest OULAD-shaped files, train on some presentations, score a later one per week."""
     if not oulad.is_dir():
-        _fail(f"OULAD folder not found: {oulad}")
+        fail(f"OULAD folder not found: {oulad}")
     train_ids = [_presentation(t) for t in train.split(",") if t.strip()]
     if not train_ids:
-        _fail("--train names no presentation")
+        fail("--train names no presentation")
     test_id = _presentation(test)
     try:
         week_list = sorted({int(w) for w in weeks.split(",") if w.strip()})
     except ValueError:
-        _fail(f"--weeks must be whole numbers separated by commas, not {weeks!r}")
+        fail(f"--weeks must be whole numbers separated by commas, not {weeks!r}")
     if not week_list or week_list[0] < 1:
-        _fail("--weeks needs at least one week >= 1")
+        fail("--weeks needs at least one week >= 1")
     from ml_assets.at_risk.evaluate import evaluate_oulad
 
     _report(
@@ -305,7 +290,7 @@ def eval_recommender(
     """Temporal-split evaluation (each student's last 20% held out) of the recommender and its
     baselines: NDCG@10, Recall@10 and catalogue coverage per method."""
     if not oulad.is_dir():
-        _fail(f"OULAD folder not found: {oulad}")
+        fail(f"OULAD folder not found: {oulad}")
     from ml_assets.recommender.evaluate import evaluate_oulad
 
     _report(

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from lake.settings import LakeSettings, SettingsError
+from orchestration.cli_options import LakeOpt, LandingOpt, fail
 
 privacy_app = typer.Typer(
     help="Erasure of a student and the retention periods.", no_args_is_help=True
@@ -21,16 +22,6 @@ privacy_app = typer.Typer(
 retention_app = typer.Typer(help="Retention periods per table family.", no_args_is_help=True)
 privacy_app.add_typer(retention_app, name="retention")
 
-LakeOpt = Annotated[
-    Path | None,
-    typer.Option("--lake", help="Lakehouse folder [env LEARNSMART_LAKE, default ./data/lake]."),
-]
-LandingOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--landing", help="Landing folder [env LEARNSMART_LANDING, default ./data/landing]."
-    ),
-]
 DbOpt = Annotated[
     str | None,
     typer.Option(
@@ -40,19 +31,14 @@ DbOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
-
-
 def _settings(lake: Path | None, landing: Path | None) -> LakeSettings:
     try:
         s = LakeSettings.from_env(lake=lake, landing=landing)
     except SettingsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise
     if not s.lake.is_dir():
-        _fail(f"no lake at {s.lake}")
+        fail(f"no lake at {s.lake}")
     return s
 
 
@@ -67,7 +53,7 @@ def _database_url(explicit: str | None, skip: bool) -> str | None:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:" and not path.is_file():
-            _fail(f"no operational store at {path} (give --database-url, or --skip-store)")
+            fail(f"no operational store at {path} (give --database-url, or --skip-store)")
     return url
 
 
@@ -102,9 +88,9 @@ def erase(
     try:
         parse_student_ref(student)
     except StudentRefError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not REASON_CODE.match(reason):
-        _fail("--reason: 1-64 of a-z, 0-9, '_' and '-'")
+        fail("--reason: 1-64 of a-z, 0-9, '_' and '-'")
     s = _settings(lake, landing)
     url = _database_url(database_url, skip_store)
     store = None
@@ -115,9 +101,9 @@ def erase(
     try:
         result = erase_everywhere(s, store, student, reason_code=reason)
     except (StudentRefError, UnknownStudentError) as exc:
-        _fail(str(exc).strip("'\""))
+        fail(str(exc).strip("'\""))
     except ErasureError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         if store is not None:
             store.dispose()
@@ -143,7 +129,7 @@ def retention_apply(
     try:
         policy = RetentionPolicy.from_env()
     except SettingsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise
     url = _database_url(database_url, skip_store)
     out = apply_retention(s, policy, dry_run=dry_run, database_url=url)
@@ -158,6 +144,6 @@ def retention_show() -> None:
     try:
         policy = RetentionPolicy.from_env()
     except SettingsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise
     typer.echo(json.dumps(describe(policy), indent=2))

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from orchestration.cli_options import LakeOpt, fail
 from orchestration.trino.server import (
     ADMIN_USER,
     TrinoError,
@@ -27,10 +28,6 @@ trino_app = typer.Typer(
     no_args_is_help=True,
 )
 
-LakeOpt = Annotated[
-    Path | None,
-    typer.Option("--lake", help="Lakehouse folder [env LEARNSMART_LAKE, default ./data/lake]."),
-]
 HomeOpt = Annotated[
     Path | None,
     typer.Option(
@@ -53,11 +50,6 @@ HttpOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
-
-
 def _settings(
     lake: Path | None,
     home: Path | None,
@@ -76,7 +68,7 @@ def _settings(
             **more,
         )
     except TrinoError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise  # unreachable
 
 
@@ -86,7 +78,7 @@ def _logins(settings: TrinoSettings) -> dict[str, str]:
     try:
         return trino_logins(settings.users_file)
     except (OSError, ValueError) as exc:
-        _fail(f"cannot read the Trino logins from {settings.users_file}: {exc}")
+        fail(f"cannot read the Trino logins from {settings.users_file}: {exc}")
         raise  # unreachable
 
 
@@ -100,7 +92,7 @@ def install_cmd() -> None:
     try:
         path = install(log=lambda m: typer.echo(m, err=True))
     except TrinoError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(str(path))
 
 
@@ -129,7 +121,7 @@ def start_cmd(
     try:
         server.start(_logins(s), timeout=timeout)
     except TrinoError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _echo(server.status())
 
 
@@ -155,7 +147,7 @@ def audit_secret_cmd(lake: LakeOpt = None, home: HomeOpt = None) -> None:
     try:
         typer.echo(TrinoServer(_settings(lake, home)).secrets()["audit_secret"])
     except TrinoError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @trino_app.command("register")
@@ -174,7 +166,7 @@ def register_cmd(
     try:
         done = register_gold(admin, s.lake)
     except TrinoError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise  # unreachable
     _echo(done.as_dict())
 
@@ -202,11 +194,11 @@ def query_cmd(
     if password is None:
         password = _logins(s).get(user)
         if password is None:
-            _fail(f"no password for Trino user {user!r} in {s.users_file}")
+            fail(f"no password for Trino user {user!r} in {s.users_file}")
     client = TrinoClient.for_settings(s, user, password or "", "learnsmart-cli")
     try:
         columns, rows = client.columns(sql)
     except TrinoError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise  # unreachable
     _echo({"columns": columns, "rows": rows})
