@@ -144,6 +144,8 @@ def new_page(browser: Browser) -> Page:
 
 def settle(page: Page) -> None:
     """Wait until Streamlit has finished running the script (no 'Running...' indicator)."""
+    # A rerun starts a moment after the click that caused it: give it that moment first.
+    page.wait_for_timeout(500)
     page.wait_for_load_state("networkidle")
     running = page.locator('[data-testid="stStatusWidget"]')
     expect(running).to_have_count(0, timeout=TIMEOUT_MS)
@@ -212,6 +214,7 @@ def skip_onboarding(page: Page) -> None:
 def answer_every_question(page: Page) -> int:
     """Pick the first option of every multiple-choice item and type into every text item."""
     form = page.get_by_test_id("stForm")
+    expect(form.get_by_role("radiogroup").or_(form.get_by_role("textbox")).first).to_be_visible()
     groups = form.get_by_role("radiogroup")
     for i in range(groups.count()):
         groups.nth(i).get_by_role("radio").first.check(force=True)
