@@ -17,7 +17,8 @@ from api.store.models import FlagFeedback, Notification, User
 from apps.common.api_client import ApiClient
 from apps.teacher_dashboard import data
 from apps.teacher_dashboard.shared import plain
-from tests.apps.conftest import LiveApi, free_port
+from tests.apps.conftest import LiveApi
+from tests.support.services import free_port
 
 APP_DIR = Path(__file__).resolve().parents[2] / "apps" / "teacher_dashboard"
 APP = str(APP_DIR / "app.py")

@@ -11,11 +11,16 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
@@ -26,6 +31,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class _ThreadServer(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # signals belong to the main thread (pytest)
+        pass
+
+
+@contextmanager
+def serve_in_thread(app: Any, name: str = "api", timeout_s: float = 60) -> Iterator[str]:
+    """Serve an ASGI ``app`` with uvicorn in a daemon thread on a free port; yields its URL
+    once it listens, and stops it on exit."""
+    port = free_port()
+    server = _ThreadServer(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError(f"{name} died while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start in {timeout_s:.0f} s")
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 @dataclass

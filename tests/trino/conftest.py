@@ -16,10 +16,8 @@ Everything is stopped at the end of the session.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,6 @@ from typing import Any
 import polars as pl
 import pytest
 import requests
-import uvicorn
 from deltalake import write_deltalake
 
 from api.demo_users import seed_demo_users, trino_logins
@@ -46,6 +43,7 @@ from orchestration.trino.server import (
     TrinoServer,
     TrinoSettings,
 )
+from tests.support.services import free_port, serve_in_thread
 
 AUDIT_SECRET_ENV = "LEARNSMART_TRINO_AUDIT_SECRET"
 TEACHER = ("trino-test-teacher", "teacher-password-123")
@@ -57,12 +55,6 @@ TABLES = {
     ("research", "research_students"): 200,
     ("research", "research_student_weeks"): 300,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def write_table(lake: Path, domain: str, table: str, rows: int) -> Path:
@@ -128,11 +120,6 @@ class TrinoWorld:
         return next(u for u in self.users if u["username"] == f"demo-{role}")
 
 
-class _Api(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # running in a thread
-        pass
-
-
 @pytest.fixture(scope="session")
 def trino_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoWorld]:
     root = tmp_path_factory.mktemp("trino")
@@ -156,15 +143,8 @@ def trino_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoWorld
         s.add(User(username=TEACHER[0], role="teacher", password_hash=hash_password(TEACHER[1])))
     store.dispose()
     app = create_app(api_settings, scan_every_s=3600)
-    api_port = free_port()
-    api = _Api(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning"))
-    thread = threading.Thread(target=api.run, name="api-for-trino", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not api.started:
-        assert time.monotonic() < deadline, "the API did not start"
-        assert thread.is_alive(), "the API thread died"
-        time.sleep(0.1)
+    stack = ExitStack()
+    api_url = stack.enter_context(serve_in_thread(app, name="api-for-trino"))
 
     settings = TrinoSettings(
         lake=lake.resolve(),
@@ -173,7 +153,7 @@ def trino_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoWorld
         https_port=free_port(),
         http_port=free_port(),
         heap="1G",
-        audit_url=f"http://127.0.0.1:{api_port}{DEFAULT_AUDIT_PATH}",
+        audit_url=f"{api_url}{DEFAULT_AUDIT_PATH}",
         audit_secret=secret,
     )
     server = TrinoServer(settings)
@@ -186,7 +166,7 @@ def trino_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoWorld
             settings=settings,
             server=server,
             logins=logins,
-            api_url=f"http://127.0.0.1:{api_port}",
+            api_url=api_url,
             api_settings=api_settings,
             audit_secret=secret,
             first_registration=first,
@@ -194,8 +174,7 @@ def trino_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoWorld
         )
     finally:
         server.stop()
-        api.should_exit = True
-        thread.join(timeout=30)
+        stack.close()
         if saved is None:
             os.environ.pop(AUDIT_SECRET_ENV, None)
         else:

@@ -39,7 +39,8 @@ from lake.privacy.research import write_table as write_research_table
 from orchestration.trino.client import TrinoClient
 from orchestration.trino.register import register_gold
 from orchestration.trino.server import RESEARCHER_USER
-from tests.trino.conftest import TrinoWorld, free_port
+from tests.support.services import free_port
+from tests.trino.conftest import TrinoWorld
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,8 @@ from orchestration.trino.server import (
     TrinoError,
     installed,
 )
-from tests.trino.conftest import TABLES, TEACHER, TrinoWorld, free_port, write_table
+from tests.support.services import free_port
+from tests.trino.conftest import TABLES, TEACHER, TrinoWorld, write_table
 
 pytestmark = pytest.mark.slow
 
