@@ -42,6 +42,7 @@ class ApiSettings:
         oidc_issuer / oidc_audience / oidc_jwks_url: an external OpenID Connect issuer whose
             RS256/ES256 tokens are accepted (off when ``oidc_issuer`` is empty).
         lrs_key / lrs_secret: Basic-auth credentials of the xAPI LRS client.
+        trino_audit_secret: the header value Trino's query events must carry.
         login_rate / login_window_s: failed logins allowed per username and client address.
         max_body_bytes: bodies larger than this are refused with 413.
         cache_check_s: how often a gold table's Delta version is checked at most.
@@ -59,6 +60,9 @@ class ApiSettings:
     oidc_jwks_url: str = ""
     lrs_key: str = "learnsmart-lrs"
     lrs_secret: str = field(default=DEV_LRS_SECRET, repr=False)
+    # Shared with Trino's HTTP event listener (``learnsmart trino audit-secret``); empty: the
+    # query-event route refuses everything.
+    trino_audit_secret: str = field(default="", repr=False)
     login_rate: int = 5
     login_window_s: int = 300
     max_body_bytes: int = 1_000_000
@@ -85,6 +89,7 @@ class ApiSettings:
             oidc_jwks_url=_env("LEARNSMART_API_OIDC_JWKS_URL", ""),
             lrs_key=_env("LEARNSMART_API_LRS_KEY", "learnsmart-lrs"),
             lrs_secret=_env("LEARNSMART_API_LRS_SECRET", DEV_LRS_SECRET),
+            trino_audit_secret=_env("LEARNSMART_TRINO_AUDIT_SECRET", ""),
             login_rate=_int("LEARNSMART_API_LOGIN_RATE", 5),
             login_window_s=_int("LEARNSMART_API_LOGIN_WINDOW_S", 300),
             max_body_bytes=_int("LEARNSMART_API_MAX_BODY_BYTES", 1_000_000),

@@ -3,10 +3,10 @@
 Trino's HTTP event listener (configured by ``orchestration/trino/server.py``) posts each
 ``QueryCompletedEvent`` to ``POST /api/v1/internal/trino/query-events`` with the header
 ``X-LearnSmart-Audit-Secret``. Its value is a secret only Trino's configuration and the API's
-environment (``LEARNSMART_TRINO_AUDIT_SECRET``) know; without it configured (16 characters at
-least) every event is refused (403). One ``query_audit`` row is kept per query id (a retried
-delivery stores nothing new): user, source, times, state, SQL, tables read (``catalog.schema.table``
-from the event's I/O metadata) and the error of a failed query.
+settings (``trino_audit_secret``, from ``LEARNSMART_TRINO_AUDIT_SECRET``) know; without it (16
+characters at least) every event is refused (403). One ``query_audit`` row is kept per query
+id (a retried delivery stores nothing new): user, source, times, state, SQL, tables read
+(``catalog.schema.table`` from the event's I/O metadata) and the error of a failed query.
 
 ``GET /api/v1/admin/query-audit`` lists them for admins, newest first, next to the API's own
 audit log (``/api/v1/admin/audit``).
@@ -17,7 +17,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -47,8 +46,7 @@ EVENT_SCHEMA = {
 }
 
 
-def _check_secret(request: Request) -> None:
-    expected = os.environ.get(SECRET_ENV, "")
+def _check_secret(request: Request, expected: str) -> None:
     given = request.headers.get(SECRET_HEADER, "")
     if len(expected) < MIN_SECRET:
         log.warning("Trino query event refused: %s is not set (16+ characters)", SECRET_ENV)
@@ -76,7 +74,7 @@ def _utc(value: datetime | None) -> datetime | None:
 )
 async def query_event(request: Request, svc: ServicesDep) -> Received:
     """Store one query of Trino's audit; idempotent by query id."""
-    _check_secret(request)
+    _check_secret(request, svc.settings.trino_audit_secret)
     try:
         event = TrinoQueryCompleted.model_validate(json.loads(await request.body()))
     except (ValueError, ValidationError) as exc:

@@ -45,7 +45,6 @@ from orchestration.trino.server import (
 )
 from tests.support.services import free_port, serve_in_thread
 
-AUDIT_SECRET_ENV = "LEARNSMART_TRINO_AUDIT_SECRET"
 TEACHER = ("trino-test-teacher", "teacher-password-123")
 
 # Small Delta tables by (domain, table): rows.
@@ -129,12 +128,11 @@ def trino_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoWorld
 
     # The API, with the demo admin and researcher (and their Trino logins) and a teacher.
     secret = "pytest-audit-" + os.urandom(16).hex()
-    saved = os.environ.get(AUDIT_SECRET_ENV)
-    os.environ[AUDIT_SECRET_ENV] = secret
     api_settings = ApiSettings(
         lake=LakeSettings(lake=lake, landing=root / "landing"),
         database_url=f"sqlite:///{root / 'api.db'}",
         cache_check_s=0.0,
+        trino_audit_secret=secret,
     )
     users_file = root / "demo_users.json"
     users = seed_demo_users(api_settings, users_file)
@@ -175,7 +173,3 @@ def trino_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoWorld
     finally:
         server.stop()
         stack.close()
-        if saved is None:
-            os.environ.pop(AUDIT_SECRET_ENV, None)
-        else:
-            os.environ[AUDIT_SECRET_ENV] = saved
