@@ -12,3 +12,15 @@
 {% macro curated_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as timestamptz)
 {%- endmacro %}
+
+{#- A sum that does not depend on row order. Floating-point sums of the same rows differ in their
+    last bits between parallel runs (and between engines), so they are summed as decimals at
+    `scale` places and cast back: a rebuild gives the same features bit for bit. -#}
+{% macro exact_sum(expr, scale=2, where=none) -%}
+    cast(sum(cast({{ expr }} as decimal(18, {{ scale }}))){% if where %} filter (where {{ where }}){% endif %} as double)
+{%- endmacro %}
+
+{#- The mean counterpart of exact_sum: the same value whatever the row order. -#}
+{% macro exact_avg(expr, scale=6, where=none) -%}
+    cast(avg(cast({{ expr }} as decimal(18, {{ scale }}))){% if where %} filter (where {{ where }}){% endif %} as double)
+{%- endmacro %}

@@ -25,7 +25,7 @@ weekly as (
         class_id,
         greatest(class_week, 1) as week,
         sum(n_events) as n_events,
-        sum(active_minutes) as active_minutes,
+        {{ exact_sum('active_minutes') }} as active_minutes,
         count(*) as n_active_days,
         sum(n_video_events) as n_video_events,
         sum(n_quiz_events) as n_quiz_events,

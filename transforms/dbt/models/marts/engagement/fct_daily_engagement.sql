@@ -34,7 +34,7 @@ final as (
         min(class_week) as class_week,
         count(*) as n_events,
         cast(sum(coalesce(event_count, 1)) as bigint) as n_actions,
-        round(sum(engaged_s) / 60.0, 2) as active_minutes,
+        round({{ exact_sum('engaged_s', 3) }} / 60.0, 2) as active_minutes,
         count(distinct content_id) as n_distinct_content,
         count(*) filter (where content_family = 'page') as n_page_events,
         count(*) filter (where content_family = 'video') as n_video_events,

@@ -52,7 +52,7 @@ activity_to_date as (
         spine.class_id,
         spine.week,
         coalesce(sum(activity.n_events), 0) as n_events_to_date,
-        coalesce(sum(activity.active_minutes), 0) as active_minutes_to_date,
+        coalesce({{ exact_sum('activity.active_minutes') }}, 0) as active_minutes_to_date,
         coalesce(sum(activity.n_active_days), 0) as n_active_days_to_date,
         coalesce(sum(activity.n_video_events), 0) as n_video_events_to_date,
         coalesce(sum(activity.n_quiz_events), 0) as n_quiz_events_to_date,
@@ -60,7 +60,7 @@ activity_to_date as (
         coalesce(sum(activity.n_content_first_touched), 0) as n_content_touched_to_date,
         coalesce(sum(activity.n_events) filter (where activity.week = spine.week), 0)
             as n_events_this_week,
-        coalesce(sum(activity.active_minutes) filter (where activity.week = spine.week), 0)
+        coalesce({{ exact_sum('activity.active_minutes', where='activity.week = spine.week') }}, 0)
             as active_minutes_this_week,
         coalesce(sum(activity.n_active_days) filter (where activity.week = spine.week), 0)
             as n_active_days_this_week,
@@ -116,10 +116,10 @@ grading_to_date as (
         spine.week,
         count(results.assessment_id) as n_assessments_submitted_to_date,
         count(results.assessment_id) filter (where results.is_late) as n_assessments_late_to_date,
-        sum(results.weight * results.score_pct) filter (where results.weight > 0)
-            / nullif(sum(results.weight) filter (where results.weight > 0), 0)
+        {{ exact_sum('results.weight * results.score_pct', 6, where='results.weight > 0') }}
+            / nullif({{ exact_sum('results.weight', 6, where='results.weight > 0') }}, 0)
             as weighted_score_to_date,
-        avg(results.score_pct) as mean_score_to_date
+        {{ exact_avg('results.score_pct') }} as mean_score_to_date
     from spine
     left join {{ ref('int_assessment_results_weighted') }} as results
         on results.student_id = spine.student_id
@@ -137,7 +137,7 @@ quizzes_to_date as (
         spine.class_id,
         spine.week,
         count(attempts.attempt_id) as n_quiz_attempts_to_date,
-        avg(attempts.share_correct) as mean_quiz_share_correct_to_date
+        {{ exact_avg('attempts.share_correct') }} as mean_quiz_share_correct_to_date
     from spine
     left join {{ ref('int_quiz_attempts_scored') }} as attempts
         on attempts.student_id = spine.student_id

@@ -29,7 +29,7 @@ modules as (
 activity as (
 
     select student_id, class_id, max(event_date) as last_active_date, max(last_event_at) as last_active_at,
-        sum(n_events) as n_events, sum(active_minutes) as active_minutes
+        sum(n_events) as n_events, {{ exact_sum('active_minutes') }} as active_minutes
     from {{ ref('fct_daily_engagement') }}
     group by all
 
@@ -55,10 +55,10 @@ results as (
         class_id,
         count(*) filter (where submitted_at is not null or score is not null) as n_assessments_submitted,
         count(*) filter (where is_late) as n_assessments_late,
-        sum(weight * score_pct) filter (where score_pct is not null and weight > 0)
-            / nullif(sum(weight) filter (where score_pct is not null and weight > 0), 0)
+        {{ exact_sum('weight * score_pct', 6, where='score_pct is not null and weight > 0') }}
+            / nullif({{ exact_sum('weight', 6, where='score_pct is not null and weight > 0') }}, 0)
             as weighted_score_to_date,
-        avg(score_pct) as mean_score_to_date
+        {{ exact_avg('score_pct') }} as mean_score_to_date
     from {{ ref('int_assessment_results_weighted') }}
     group by all
 
@@ -71,7 +71,7 @@ quizzes as (
         class_id,
         count(*) as n_quiz_attempts,
         count(distinct quiz_id) as n_quizzes_attempted,
-        avg(share_correct) filter (where attempt_rank = 1) as mean_first_attempt_share_correct
+        {{ exact_avg('share_correct', where='attempt_rank = 1') }} as mean_first_attempt_share_correct
     from {{ ref('int_quiz_attempts_scored') }}
     group by all
 
