@@ -14,10 +14,10 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser demo test lint format bench stop clean
+.PHONY: help setup setup-spark browser demo test lint format bench stop clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(UV):
 	@mkdir -p $(CACHE)
@@ -30,13 +30,16 @@ $(UV):
 
 setup: .venv/.synced ## Install uv and the locked virtual environment (.venv)
 
+setup-spark: ## Java 17 and the delta-spark jars (~/.m2) for the Spark engine (when missing)
+	bash scripts/ensure_spark.sh
+
 browser: ## Install Debian's chromium for the browser tests (when missing)
 	bash scripts/ensure_chromium.sh
 
-demo: setup ## Generate the demo school, run the whole pipeline, start the services
+demo: setup setup-spark ## Generate the demo school, run the whole pipeline, start the services
 	bash scripts/demo.sh
 
-test: setup lint browser ## Run linters and the whole test suite (what CI runs)
+test: setup setup-spark lint browser ## Run linters and the whole test suite (what CI runs)
 	.venv/bin/pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup ## ruff check + format check

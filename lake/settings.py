@@ -12,6 +12,9 @@ DEFAULT_LANDING = Path("data/landing")
 # LEARNSMART_PSEUDONYM_KEY; `LakeSettings.from_env` refuses the default when LEARNSMART_ENV is
 # not "development".
 DEV_PSEUDONYM_KEY = "learnsmart-development-pseudonym-key"
+# Which engine writes the lake: the embedded one (delta-rs, DuckDB, polars: one machine) or Spark
+# (pyspark + delta-spark: a cluster), chosen by LEARNSMART_ENGINE.
+ENGINES = ("embedded", "spark")
 
 
 class SettingsError(ValueError):
@@ -27,16 +30,28 @@ class LakeSettings:
         landing: folder where schools drop files, one sub-folder per source.
         pseudonym_key: HMAC key that turns source identifiers into ``student_id`` pseudonyms.
         env: ``development`` (default) or anything else, which forbids development secrets.
+        engine: ``embedded`` (default) or ``spark``: which engine writes bronze, silver and
+            quarantine and builds the heavy gold tables (``lake.spark``).
     """
 
     lake: Path = DEFAULT_LAKE
     landing: Path = DEFAULT_LANDING
     pseudonym_key: str = field(default=DEV_PSEUDONYM_KEY, repr=False)
     env: str = "development"
+    engine: str = "embedded"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise SettingsError(
+                f"engine {self.engine!r} is not one of {', '.join(ENGINES)} (LEARNSMART_ENGINE)"
+            )
 
     @classmethod
     def from_env(
-        cls, lake: Path | str | None = None, landing: Path | str | None = None
+        cls,
+        lake: Path | str | None = None,
+        landing: Path | str | None = None,
+        engine: str | None = None,
     ) -> LakeSettings:
         """Build settings from explicit arguments, then environment variables, then defaults."""
         env = os.environ.get("LEARNSMART_ENV", "development")
@@ -51,6 +66,7 @@ class LakeSettings:
             landing=Path(landing or os.environ.get("LEARNSMART_LANDING") or DEFAULT_LANDING),
             pseudonym_key=key,
             env=env,
+            engine=(engine or os.environ.get("LEARNSMART_ENGINE") or "embedded").strip().lower(),
         )
 
     def table_path(self, name: str) -> Path:
