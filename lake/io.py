@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,46 @@ def _after_write(dt: DeltaTable) -> None:
         dt.create_checkpoint()
 
 
+@dataclass(frozen=True)
+class MergePlan:
+    """How rows merge into a keyed table, as SQL both engines run (delta-rs and delta-spark):
+    the join ``predicate`` of target ``t`` and source ``s``, and for upserts the column
+    ``updates`` applied to matched rows when ``changed`` holds."""
+
+    predicate: str
+    updates: dict[str, str] | None = None
+    changed: str | None = None
+
+
+def merge_plan(spec: TableSpec) -> MergePlan:
+    """The merge of ``spec``'s policy: insert-only joins on the key and inserts; upsert also
+    fills each matched row's columns with the incoming non-null values."""
+    if spec.merge is MergePolicy.APPEND:
+        raise ValueError(f"{spec.name} is append-only; use replace_load")
+    on = [*spec.partition_by, *[k for k in spec.key if k not in spec.partition_by]]
+    predicate = " AND ".join(f"t.{c} = s.{c}" for c in on)
+    if spec.merge is MergePolicy.INSERT_ONLY:
+        return MergePlan(predicate)
+    updates = {c: f"coalesce(s.{c}, t.{c})" for c in spec.schema.names if c not in spec.key}
+    conditions = []
+    for c in spec.data_columns:
+        if c in spec.key:
+            continue
+        if pa.types.is_list(spec.schema.field(c).type):
+            # Lists cannot be compared with <>: any incoming list counts as a change.
+            conditions.append(f"s.{c} IS NOT NULL")
+        else:
+            conditions.append(f"(s.{c} IS NOT NULL AND (t.{c} IS NULL OR s.{c} <> t.{c}))")
+    return MergePlan(predicate, updates, " OR ".join(conditions) or None)
+
+
+def merge_input(spec: TableSpec, data: pa.Table, load_id: str) -> pa.Table:
+    """The rows a merge writes: conformed to the schema, one per key (``dedupe_on_key``)."""
+    if spec.merge is MergePolicy.APPEND:
+        raise ValueError(f"{spec.name} is append-only; use replace_load")
+    return dedupe_on_key(conform(spec, data, load_id), spec.key, spec.merge)
+
+
 def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str) -> dict[str, Any]:
     """Merge rows into a keyed table by its merge policy; returns delta-rs merge metrics.
 
@@ -215,14 +256,11 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
     merging. Into a table without rows the merge is a plain append (the same rows, one commit,
     no join); a retry then finds the rows and merges as usual.
     """
-    if spec.merge is MergePolicy.APPEND:
-        raise ValueError(f"{spec.name} is append-only; use replace_load")
-    data = dedupe_on_key(conform(spec, data, load_id), spec.key, spec.merge)
+    data = merge_input(spec, data, load_id)
     if data.num_rows == 0:
         return {"num_target_rows_inserted": 0, "num_target_rows_updated": 0}
+    plan = merge_plan(spec)
     dt = open_table(settings, spec)
-    on = [*spec.partition_by, *[k for k in spec.key if k not in spec.partition_by]]
-    predicate = " AND ".join(f"t.{c} = s.{c}" for c in on)
     with table_lock(settings, spec):
         dt.update_incremental()
         if not dt.file_uris():
@@ -232,24 +270,13 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
         merger = dt.merge(
             writer_properties=WRITER,
             source=data,
-            predicate=predicate,
+            predicate=plan.predicate,
             source_alias="s",
             target_alias="t",
             merge_schema=False,
         )
-        if spec.merge is MergePolicy.UPSERT:
-            updates = {c: f"coalesce(s.{c}, t.{c})" for c in spec.schema.names if c not in spec.key}
-            conditions = []
-            for c in spec.data_columns:
-                if c in spec.key:
-                    continue
-                if pa.types.is_list(spec.schema.field(c).type):
-                    # Lists cannot be compared with <>: any incoming list counts as a change.
-                    conditions.append(f"s.{c} IS NOT NULL")
-                else:
-                    conditions.append(f"(s.{c} IS NOT NULL AND (t.{c} IS NULL OR s.{c} <> t.{c}))")
-            changed = " OR ".join(conditions)
-            merger = merger.when_matched_update(updates=updates, predicate=changed or None)
+        if plan.updates is not None:
+            merger = merger.when_matched_update(updates=plan.updates, predicate=plan.changed)
         metrics = merger.when_not_matched_insert_all().execute()
         _after_write(dt)
         return metrics

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -68,6 +69,16 @@ _SILVER_ORDER = [t.table for t in SILVER]
 BATCHED_SOURCES = frozenset(SOURCES)
 MAX_BATCH_BYTES = 256 * 1024 * 1024
 MAX_BATCH_UNITS = 400
+
+
+def writes(settings: LakeSettings) -> Any:
+    """The write primitives of the engine ``settings`` names: ``lake.io`` (delta-rs) or
+    ``lake.spark.io`` (delta-spark), the same functions with the same semantics."""
+    if settings.engine == "spark":
+        from lake.spark import io as spark_io
+
+        return spark_io
+    return io
 
 
 class AccountingError(RuntimeError):
@@ -174,11 +185,12 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
             if LOAD_ID not in rows.column_names:
                 rows = rows.append_column(LOAD_ID, pa.array([unit.load_id] * rows.num_rows))
             silver_rows[table].append(rows)
+    write = writes(settings)
     for entity in BRONZE_TABLES[source]:
         if entity in bronze or retry:
             rows = pa.concat_tables(bronze[entity]) if entity in bronze else pa.table({})
-            io.replace_load(settings, bronze_spec(source, entity), rows, ids, retry)
-    io.replace_load(settings, quarantine_spec(source), pa.concat_tables(quarantine), ids, retry)
+            write.replace_load(settings, bronze_spec(source, entity), rows, ids, retry)
+    write.replace_load(settings, quarantine_spec(source), pa.concat_tables(quarantine), ids, retry)
 
     inserted: dict[str, int] = {}
     updated: dict[str, int] = {}
@@ -188,7 +200,7 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
     new_voids = combined.get("statement_voids")
     _mark_voided(settings, combined)
     for table in sorted(combined, key=_SILVER_ORDER.index):
-        metrics = io.merge(settings, silver(table), combined[table], ids[-1])
+        metrics = write.merge(settings, silver(table), combined[table], ids[-1])
         inserted[table] = int(metrics.get("num_target_rows_inserted", 0))
         updated[table] = int(metrics.get("num_target_rows_updated", 0))
     if new_voids is not None and new_voids.num_rows:
@@ -333,6 +345,12 @@ def quarantine_whole_unit(unit: LoadUnit, exc: BaseException) -> ParseResult:
 
 
 _VOIDABLE = ("learning_events", "item_responses")
+# Marking a stored row voided: join on the statement id, set the flag where it is not set yet.
+_VOID_MERGE = (
+    "t.statement_id = s.voided_statement_id",
+    {"is_voided": "true"},
+    "t.is_voided IS NULL OR NOT t.is_voided",
+)
 
 
 def _mark_voided(settings: LakeSettings, combined: dict[str, pa.Table]) -> None:
@@ -389,16 +407,14 @@ def apply_voids(settings: LakeSettings, voided_ids: pa.ChunkedArray | pa.Array) 
             marked = pc.fill_null(stored.column("is_voided"), False)
             if not pc.any(pc.and_(pc.fill_null(hit, False), pc.invert(marked))).as_py():
                 continue
+            if settings.engine == "spark":
+                from lake.spark import io as spark_io
+
+                spark_io.merge_update(settings, spec, voids, *_VOID_MERGE)
+                continue
+            predicate, updates, condition = _VOID_MERGE
             (
-                dt.merge(
-                    source=voids,
-                    predicate="t.statement_id = s.voided_statement_id",
-                    source_alias="s",
-                    target_alias="t",
-                )
-                .when_matched_update(
-                    updates={"is_voided": "true"},
-                    predicate="t.is_voided IS NULL OR NOT t.is_voided",
-                )
+                dt.merge(source=voids, predicate=predicate, source_alias="s", target_alias="t")
+                .when_matched_update(updates=updates, predicate=condition)
                 .execute()
             )

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from lake.settings import LakeSettings, SettingsError
+from lake.spark.runtime import SparkSetupError
 from orchestration.cli_options import LakeOpt, LandingOpt, fail
 from orchestration.privacy_cli import privacy_app
 from orchestration.trino.cli import trino_app
@@ -39,9 +40,11 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(trino_app, name="trino")
 
 
-def _settings(lake: Path | None = None, landing: Path | None = None) -> LakeSettings:
+def _settings(
+    lake: Path | None = None, landing: Path | None = None, engine: str | None = None
+) -> LakeSettings:
     try:
-        return LakeSettings.from_env(lake=lake, landing=landing)
+        return LakeSettings.from_env(lake=lake, landing=landing, engine=engine)
     except SettingsError as exc:
         fail(str(exc))
         raise  # unreachable: fail() exits
@@ -71,18 +74,27 @@ def ingest(
         typer.Option("--source", help="Only these sources (repeatable); default all."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per load.")] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="embedded or spark [env LEARNSMART_ENGINE, default embedded]."
+        ),
+    ] = None,
 ) -> None:
     """Load every new file under LANDING/<source>/ into bronze, silver and quarantine."""
     from lake.loader import ingest as run_ingest
     from lake.tables import SOURCES
 
-    s = _settings(lake=lake, landing=landing)
+    s = _settings(lake=lake, landing=landing, engine=engine)
     if not s.landing.is_dir():
         fail(f"landing folder {s.landing} does not exist")
     unknown = sorted(set(source or ()) - set(SOURCES))
     if unknown:
         fail(f"unknown source(s) {unknown}; choose from {', '.join(SOURCES)}")
-    reports = run_ingest(s, tuple(source) if source else None)
+    try:
+        reports = run_ingest(s, tuple(source) if source else None)
+    except SparkSetupError as exc:
+        fail(str(exc))
     for r in reports:
         if as_json:
             typer.echo(json.dumps(r.as_dict()))
