@@ -39,7 +39,7 @@ export LEARNSMART_TRINO_AUDIT_SECRET=$("$BIN/learnsmart" trino audit-secret)
 
 # Everything but the retention sweep: that is a daily scheduled job, and the demo school's term
 # (autumn 2025) is older than the default forum-text retention.
-echo "==> Running the whole pipeline (dagster asset materialize --select 'not key:retention_sweep')"
+echo "==> Running the whole pipeline (dagster asset materialize --select 'not key:retention_sweep'), engine ${LEARNSMART_ENGINE:-embedded}"
 start=$(date +%s)
 "$BIN/dagster" asset materialize -m orchestration.definitions --select 'not key:retention_sweep' \
   > "$RUN_DIR/materialize.log" 2>&1 \

@@ -6,7 +6,7 @@
   table follows the DuckDB one without rewriting history.
 -#}
 {% macro export_delta() %}
-  {%- if execute and model.resource_type == 'model' -%}
+  {%- if execute and model.resource_type == 'model' and config.get('delta_export', true) -%}
     {%- set domain = model.fqn[-2] -%}
     {%- set delta_path = gold_delta_path(domain, this.identifier) -%}
     {%- set scratch = target.path ~ '.' ~ this.schema ~ '.' ~ this.identifier ~ '.export.parquet' -%}

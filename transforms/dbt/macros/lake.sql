@@ -20,7 +20,33 @@
     cast(sum(cast({{ expr }} as decimal(18, {{ scale }}))){% if where %} filter (where {{ where }}){% endif %} as double)
 {%- endmacro %}
 
-{#- The mean counterpart of exact_sum: the same value whatever the row order. -#}
+{#- The mean counterpart of exact_sum: the exact sum over the count, one double division, so
+    the same value whatever the row order or engine (engines' own decimal means differ in scale). -#}
 {% macro exact_avg(expr, scale=6, where=none) -%}
-    cast(avg(cast({{ expr }} as decimal(18, {{ scale }}))){% if where %} filter (where {{ where }}){% endif %} as double)
+    {{ exact_sum(expr, scale, where) }} / nullif(count({{ expr }}){% if where %} filter (where {{ where }}){% endif %}, 0)
+{%- endmacro %}
+
+{#- A total of counts, 0 when there are none, as a bigint: DuckDB sums bigints into a hugeint,
+    which its parquet writer (and so the gold Delta table) would store as a double. -#}
+{% macro count_sum(expr, where=none) -%}
+    cast(coalesce(sum({{ expr }}){% if where %} filter (where {{ where }}){% endif %}, 0) as bigint)
+{%- endmacro %}
+
+{#- Seconds (summed exactly, to the millisecond) as minutes rounded half up to 2 decimals, in
+    integer arithmetic: rounding a double at a .xx5 boundary differs between engines. -#}
+{% macro exact_minutes(seconds) -%}
+    cast(floor((sum(cast(round({{ seconds }} * 1000) as bigint)) + 300) / cast(600 as double)) as double)
+        / cast(100 as double)
+{%- endmacro %}
+
+{#- True when LEARNSMART_ENGINE=spark: the heavy marts were built on Spark (lake.spark.gold, from
+    these same models transpiled) and dbt reads them back instead of computing them again. -#}
+{% macro built_on_spark() -%}
+    {{ return(env_var('LEARNSMART_ENGINE', 'embedded') | trim | lower == 'spark') }}
+{%- endmacro %}
+
+{#- The body of a heavy mart under the Spark engine: its gold Delta table as Spark wrote it. -#}
+{% macro spark_built(mart) -%}
+    -- Built on Spark by lake.spark.gold from this model's own SQL; read back from gold Delta.
+    select * from {{ source('gold_spark', mart) }}
 {%- endmacro %}

@@ -2,6 +2,10 @@
 -- One row per student per class per day with activity. Incremental: a run re-aggregates whole
 -- days, those holding events loaded since the last run (late data included), and replaces them
 -- (delete+insert on event_date, and a predicate overwrite of those days in the gold Delta table).
+{% if built_on_spark() %}
+{{ config(materialized='table', delta_export=false) }}
+{{ spark_built('fct_daily_engagement') }}
+{% else %}
 {{
     config(
         materialized='incremental',
@@ -34,7 +38,7 @@ final as (
         min(class_week) as class_week,
         count(*) as n_events,
         cast(sum(coalesce(event_count, 1)) as bigint) as n_actions,
-        round({{ exact_sum('engaged_s', 3) }} / 60.0, 2) as active_minutes,
+        {{ exact_minutes('engaged_s') }} as active_minutes,
         count(distinct content_id) as n_distinct_content,
         count(*) filter (where content_family = 'page') as n_page_events,
         count(*) filter (where content_family = 'video') as n_video_events,
@@ -54,3 +58,4 @@ final as (
 )
 
 select * from final
+{% endif %}

@@ -3,6 +3,10 @@
 -- cut-off date (start + 7 * week days, exclusive); outcome labels, which look past it, are in
 -- columns prefixed label_. Rebuilt in full on every run: a week's labels change as the class
 -- unfolds, so no row is final before the class ends (and the table is small: students x weeks).
+{% if built_on_spark() %}
+{{ config(delta_export=false) }}
+{{ spark_built('fct_student_week_features') }}
+{% else %}
 with weeks as (
 
     select * from {{ ref('int_class_weeks') }}
@@ -51,18 +55,18 @@ activity_to_date as (
         spine.student_id,
         spine.class_id,
         spine.week,
-        coalesce(sum(activity.n_events), 0) as n_events_to_date,
+        {{ count_sum('activity.n_events') }} as n_events_to_date,
         coalesce({{ exact_sum('activity.active_minutes') }}, 0) as active_minutes_to_date,
-        coalesce(sum(activity.n_active_days), 0) as n_active_days_to_date,
-        coalesce(sum(activity.n_video_events), 0) as n_video_events_to_date,
-        coalesce(sum(activity.n_quiz_events), 0) as n_quiz_events_to_date,
-        coalesce(sum(activity.n_forum_events), 0) as n_forum_events_to_date,
-        coalesce(sum(activity.n_content_first_touched), 0) as n_content_touched_to_date,
-        coalesce(sum(activity.n_events) filter (where activity.week = spine.week), 0)
+        {{ count_sum('activity.n_active_days') }} as n_active_days_to_date,
+        {{ count_sum('activity.n_video_events') }} as n_video_events_to_date,
+        {{ count_sum('activity.n_quiz_events') }} as n_quiz_events_to_date,
+        {{ count_sum('activity.n_forum_events') }} as n_forum_events_to_date,
+        {{ count_sum('activity.n_content_first_touched') }} as n_content_touched_to_date,
+        {{ count_sum('activity.n_events', where='activity.week = spine.week') }}
             as n_events_this_week,
         coalesce({{ exact_sum('activity.active_minutes', where='activity.week = spine.week') }}, 0)
             as active_minutes_this_week,
-        coalesce(sum(activity.n_active_days) filter (where activity.week = spine.week), 0)
+        {{ count_sum('activity.n_active_days', where='activity.week = spine.week') }}
             as n_active_days_this_week,
         max(activity.last_active_date) as last_active_date
     from spine
@@ -209,3 +213,4 @@ final as (
 )
 
 select * from final
+{% endif %}
