@@ -177,12 +177,11 @@ def replace_load(
     replaces every row of ``load_ids`` in one atomic commit, so a load that was killed midway is
     never duplicated, even when its rows now differ or are gone.
     """
-    id_col = "_load_id" if "_load_id" in spec.schema.names else "load_id"
     data = conform(spec, data)
     if data.num_rows == 0 and not retry:
         return 0
     dt = open_table(settings, spec)
-    predicate = f"{id_col} IN ({', '.join(sql_literal(i) for i in load_ids)})"
+    predicate = loads_predicate(spec, load_ids)
     with table_lock(settings, spec):
         dt.update_incremental()
         if retry and data.num_rows == 0:
@@ -195,6 +194,13 @@ def replace_load(
             write_deltalake(dt, data, mode="append", writer_properties=WRITER)
         _after_write(dt)
     return data.num_rows
+
+
+def loads_predicate(spec: TableSpec, load_ids: Sequence[str]) -> str:
+    """SQL selecting the rows of ``load_ids`` in an append-only table (bronze: ``_load_id``,
+    quarantine: ``load_id``): what a retried load replaces."""
+    id_col = "_load_id" if "_load_id" in spec.schema.names else "load_id"
+    return f"{id_col} IN ({', '.join(sql_literal(i) for i in load_ids)})"
 
 
 def sql_literal(value: str) -> str:
@@ -280,6 +286,27 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
         metrics = merger.when_not_matched_insert_all().execute()
         _after_write(dt)
         return metrics
+
+
+def merge_update(
+    settings: LakeSettings,
+    spec: TableSpec,
+    source: pa.Table,
+    predicate: str,
+    updates: dict[str, str],
+    condition: str,
+) -> None:
+    """Update the rows of ``spec`` matched by ``source`` (aliases ``t``/``s``), where
+    ``condition`` holds: e.g. marking events whose statements were voided. The caller holds
+    the table's lock (``table_lock``)."""
+    dt = _open(settings, spec)
+    if dt is None:
+        return
+    (
+        dt.merge(source=source, predicate=predicate, source_alias="s", target_alias="t")
+        .when_matched_update(updates=updates, predicate=condition)
+        .execute()
+    )
 
 
 def dedupe_on_key(data: pa.Table, key: tuple[str, ...], policy: MergePolicy) -> pa.Table:

@@ -407,14 +407,4 @@ def apply_voids(settings: LakeSettings, voided_ids: pa.ChunkedArray | pa.Array) 
             marked = pc.fill_null(stored.column("is_voided"), False)
             if not pc.any(pc.and_(pc.fill_null(hit, False), pc.invert(marked))).as_py():
                 continue
-            if settings.engine == "spark":
-                from lake.spark import io as spark_io
-
-                spark_io.merge_update(settings, spec, voids, *_VOID_MERGE)
-                continue
-            predicate, updates, condition = _VOID_MERGE
-            (
-                dt.merge(source=voids, predicate=predicate, source_alias="s", target_alias="t")
-                .when_matched_update(updates=updates, predicate=condition)
-                .execute()
-            )
+            writes(settings).merge_update(settings, spec, voids, *_VOID_MERGE)

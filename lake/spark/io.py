@@ -46,13 +46,12 @@ def replace_load(
     retry: bool = False,
 ) -> int:
     """``lake.io.replace_load`` on Spark: append, or on a retry replace the loads' rows."""
-    id_col = "_load_id" if "_load_id" in spec.schema.names else "load_id"
     data = io.conform(spec, data)
     if data.num_rows == 0 and not retry:
         return 0
     io.open_table(settings, spec)
     path = str(io.table_path(settings, spec))
-    predicate = f"{id_col} IN ({', '.join(io.sql_literal(i) for i in load_ids)})"
+    predicate = io.loads_predicate(spec, load_ids)
     with io.table_lock(settings, spec):
         if retry and data.num_rows == 0:
             _delta(path).delete(predicate)
@@ -102,9 +101,7 @@ def merge_update(
     updates: dict[str, str],
     condition: str,
 ) -> None:
-    """Update the rows of ``spec`` matched by ``source`` (aliases ``t``/``s``), where
-    ``condition`` holds: e.g. marking events whose statements were voided. The caller holds
-    the table's lock (``lake.io.table_lock``)."""
+    """``lake.io.merge_update`` on Spark (the caller holds the table's lock)."""
     (
         _delta(str(io.table_path(settings, spec)))
         .alias("t")
