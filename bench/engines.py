@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,23 +127,37 @@ def _dbt_gold(lake: Path, work: Path) -> None:
         sys.exit(f"dbt run failed:\n{run.stdout[-4000:]}{run.stderr[-2000:]}")
 
 
+def _timed(steps: list[tuple[str, Callable[[], object]]]) -> dict[str, Any]:
+    """Run ``steps`` in order; total seconds and each step's seconds under its name."""
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    for name, step in steps:
+        t = time.perf_counter()
+        step()
+        phases[name] = time.perf_counter() - t
+    return {"seconds": time.perf_counter() - start, "phases": phases}
+
+
+def _ingest_steps(settings: Any) -> list[tuple[str, Callable[[], object]]]:
+    """The two ingests both engines time: reference data, then the event sources."""
+    return [
+        ("ingest_reference_s", lambda: _ingest_checked(settings, REFERENCE_SOURCES)),
+        ("ingest_events_s", lambda: _ingest_checked(settings, _event_sources())),
+    ]
+
+
 def phase_embedded(landing: Path, work: Path) -> dict[str, Any]:
     """Embedded engine: ingest (reference, then events) and the dbt-duckdb heavy gold build."""
     from lake.settings import LakeSettings
 
     settings = LakeSettings(lake=work / "lake", landing=landing, engine="embedded")
-    phases: dict[str, float] = {}
-    start = time.perf_counter()
-    t = start
-    _ingest_checked(settings, REFERENCE_SOURCES)
-    phases["ingest_reference_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    _ingest_checked(settings, _event_sources())
-    phases["ingest_events_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    _dbt_gold(settings.lake.resolve(), work)
-    phases["gold_s"] = time.perf_counter() - t
-    return {"seconds": time.perf_counter() - start, "phases": phases, **_counts(settings.lake)}
+    timed = _timed(
+        [
+            *_ingest_steps(settings),
+            ("gold_s", lambda: _dbt_gold(settings.lake.resolve(), work)),
+        ]
+    )
+    return {**timed, **_counts(settings.lake)}
 
 
 def phase_spark(landing: Path, work: Path) -> dict[str, Any]:
@@ -152,24 +167,15 @@ def phase_spark(landing: Path, work: Path) -> dict[str, Any]:
     from lake.spark.gold import build_gold
 
     settings = LakeSettings(lake=work / "lake", landing=landing, engine="spark")
-    phases: dict[str, float] = {}
-    start = time.perf_counter()
-    t = start
-    runtime.session()
-    phases["spark_start_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    _ingest_checked(settings, REFERENCE_SOURCES)
-    phases["ingest_reference_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    _ingest_checked(settings, _event_sources())
-    phases["ingest_events_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    build_gold(settings, HEAVY_MARTS)
-    phases["gold_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    runtime.stop()
-    phases["spark_stop_s"] = time.perf_counter() - t
-    return {"seconds": time.perf_counter() - start, "phases": phases, **_counts(settings.lake)}
+    timed = _timed(
+        [
+            ("spark_start_s", runtime.session),
+            *_ingest_steps(settings),
+            ("gold_s", lambda: build_gold(settings, HEAVY_MARTS)),
+            ("spark_stop_s", runtime.stop),
+        ]
+    )
+    return {**timed, **_counts(settings.lake)}
 
 
 def _tree_rss(pid: int) -> int:
