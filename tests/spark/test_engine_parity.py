@@ -127,7 +127,9 @@ def test_dbt_under_the_spark_engine_builds_the_rest_of_gold_on_the_spark_marts(
 
     embedded, spark = progress(curated.warehouse), progress(warehouse)
     assert embedded.height > 0
-    assert embedded.equals(spark)
+    assert embedded.columns == spark.columns
+    differing = [c for c in embedded.columns if not embedded[c].equals(spark[c])]
+    assert differing == [], f"fct_student_progress differs in {differing}"
     # dbt read the heavy marts back and left Spark's gold tables as Spark wrote them.
     for path in GOLD.values():
         assert "Spark" in _engine(str(lake_path(engines.spark, path)))

@@ -39,6 +39,12 @@
         / cast(100 as double)
 {%- endmacro %}
 
+{#- A JSON object of key -> value over a group, keys in sorted order. DuckDB's json_group_object
+    keeps the order the rows arrive in, which a parallel scan changes from build to build. -#}
+{% macro ordered_json_object(key, value) -%}
+    to_json(map(list({{ key }} order by {{ key }}), list({{ value }} order by {{ key }})))
+{%- endmacro %}
+
 {#- True when LEARNSMART_ENGINE=spark: the heavy marts were built on Spark (lake.spark.gold, from
     these same models transpiled) and dbt reads them back instead of computing them again. -#}
 {% macro built_on_spark() -%}

@@ -62,7 +62,7 @@ options as (
 
     select
         item_id,
-        json_group_object(coalesce(response, '(blank)'), round(share, 4)) as option_shares,
+        {{ ordered_json_object("coalesce(response, '(blank)')", 'round(share, 4)') }} as option_shares,
         count(*) as n_distinct_responses
     from (
         select item_id, response, n / sum(n) over (partition by item_id) as share

@@ -20,7 +20,7 @@ modules as (
         class_id,
         sum(n_content) as n_content,
         sum(n_content_touched) as n_content_touched,
-        json_group_object(module, round(content_touched_share, 4)) as module_touched_shares
+        {{ ordered_json_object('module', 'round(content_touched_share, 4)') }} as module_touched_shares
     from {{ ref('fct_student_module_progress') }}
     group by all
 
