@@ -292,7 +292,13 @@ def eval_at_risk(
 
 @eval_app.command("recommender")
 def eval_recommender(
-    oulad: Annotated[Path, typer.Option(help="Folder of OULAD-shaped CSV files.")],
+    oulad: Annotated[
+        Path | None, typer.Option(help="Folder of OULAD-shaped CSV files (or --lake).")
+    ] = None,
+    lake: Annotated[
+        Path | None,
+        typer.Option(help="A LearnSmart lake with silver and gold built (or --oulad)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     max_students: Annotated[
         int | None, typer.Option(min=1, help="Evaluate on at most this many students.")
@@ -300,13 +306,24 @@ def eval_recommender(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Temporal-split evaluation (each student's last 20% held out) of the recommender and its
-    baselines: NDCG@10, Recall@10 and catalogue coverage per method."""
-    if not oulad.is_dir():
-        fail(f"OULAD folder not found: {oulad}")
-    from ml_assets.recommender.evaluate import evaluate_oulad
+    baselines: NDCG@10, Recall@10 and catalogue coverage per method, on OULAD click logs
+    (--oulad) or on a lake's own learning events (--lake); exactly one of the two."""
+    if (oulad is None) == (lake is None):
+        fail("give exactly one of --oulad DIR (OULAD click logs) or --lake DIR (a lake)")
+    from ml_assets.recommender.evaluate import evaluate_lake, evaluate_oulad
+
+    if oulad is not None:
+        if not oulad.is_dir():
+            fail(f"OULAD folder not found: {oulad}")
+        folder, evaluate = oulad, evaluate_oulad
+    else:
+        assert lake is not None
+        if not lake.is_dir():
+            fail(f"lake folder not found: {lake}")
+        folder, evaluate = lake, evaluate_lake
 
     _report(
-        lambda: evaluate_oulad(oulad, seed=seed, max_students=max_students),
+        lambda: evaluate(folder, seed=seed, max_students=max_students),
         as_json,
         lambda result: (
             f"{name:22} ndcg@10 {_fmt(r['ndcg@10'])}  recall@10 {_fmt(r['recall@10'])}  "

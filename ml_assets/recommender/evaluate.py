@@ -1,10 +1,10 @@
-"""Offline evaluation of the recommender on OULAD-shaped click logs (``learnsmart eval
-recommender``).
+"""Offline evaluation of the recommender on OULAD-shaped click logs or on a LearnSmart lake
+(``learnsmart eval recommender --oulad DIR`` / ``--lake DIR``).
 
 Protocol (see README.md for the reasoning):
 
-* Items are the VLE sites of a class (module-presentation, from ``vle.csv``); an interaction is
-  one (student, site, day) with its clicks summed.
+* Items are the VLE sites of a class (module-presentation, from ``vle.csv``; on a lake, the
+  class's ``dim_content``); an interaction is one (student, site, day) with its clicks summed.
 * Per student, interactions are ordered by (day, id_site); the last 20% (rounded up) are held
   out. The split day D is the day of the first held-out interaction; the relevant set is the
   distinct sites of the held-out part. Students with fewer than 5 interactions, or with no
@@ -12,10 +12,11 @@ Protocol (see README.md for the reasoning):
 * Every method ranks all sites of the student's class from interactions with day < D only
   (everybody's, the student's own included); already-opened sites stay candidates for all
   methods. Ties are broken by id_site.
-* The model is evaluated leave-one-presentation-out: for each presentation, the ranker is
-  trained on cut points of the *other* presentations' students, inside their training part
-  (before their own split), so it never sees the evaluated class and never tunes on any
-  held-out part.
+* The model is evaluated leave-one-class-out (in OULAD a class is a presentation): for each
+  class, the ranker is trained on cut points of the *other* classes' students, inside their
+  training part (before their own split), so it never sees the evaluated class and never tunes
+  on any held-out part. Fewer than two classes with evaluable students is a ValueError rather
+  than a weaker protocol (training on the evaluated class's own earlier cut points).
 """
 
 from __future__ import annotations
@@ -29,20 +30,28 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import xgboost as xgb
 
+from ml_assets.recommender import lake_data
+from ml_assets.recommender.lake_data import interactions_and_catalogue
 from ml_assets.recommender.model import (
     FEATURES,
     MIN_INTERACTIONS,
-    PARAMS,
-    ROUNDS,
     Recommender,
     _Data,
     _dataset,
+    train_ranker,
     training_queries,
 )
 
-__all__ = ["coverage", "evaluate_oulad", "load_oulad", "ndcg_at_k", "recall_at_k"]
+__all__ = [
+    "coverage",
+    "evaluate",
+    "evaluate_lake",
+    "evaluate_oulad",
+    "load_oulad",
+    "ndcg_at_k",
+    "recall_at_k",
+]
 
 K = 10
 HOLDOUT = 0.2
@@ -146,19 +155,67 @@ def _top(scores: np.ndarray, *tiebreak: np.ndarray) -> np.ndarray:
 def evaluate_oulad(
     oulad_dir: Path, seed: int = 0, max_students: int | None = None
 ) -> dict[str, dict[str, float]]:
-    """NDCG@10, recall@10 and catalogue coverage of the model and three baselines.
-
-    ``max_students`` evaluates (and trains on) a seeded sample of that many students.
-    Returns ``{method: {"ndcg@10", "recall@10", "coverage", "n_users", "n_items",
-    "ndcg@10 <class>"...}}`` for ``model``, ``popularity``, ``popularity_class_week``,
-    ``popularity_last_7_days`` and ``random``.
+    """:func:`evaluate` on OULAD click logs (:func:`load_oulad`; a class is a presentation).
 
     Raises:
         ValueError: on missing files or columns, or fewer than two presentations with
             evaluable students (the model is trained on the other presentations).
     """
     interactions, catalogue = load_oulad(Path(oulad_dir))
-    data = _Data(interactions, catalogue)
+    return evaluate(interactions, catalogue, seed=seed, max_students=max_students)
+
+
+def evaluate_lake(
+    lake_dir: Path,
+    seed: int = 0,
+    max_students: int | None = None,
+    content_features: bool = True,
+) -> dict[str, dict[str, float]]:
+    """:func:`evaluate` on a LearnSmart lake (the demo school's silver ``learning_events`` over
+    gold ``dim_content``, with page texts, skills and graded answers, read exactly as the
+    recommender assets read them). ``content_features=False`` drops the titles' embeddings,
+    the skills and the answers (the ablation of the content-similarity and skill-need
+    features).
+
+    Raises:
+        ValueError: when the folder or one of its tables is missing, or fewer than two classes
+            have evaluable students (the model is trained on the other classes).
+    """
+    lake_dir = Path(lake_dir)
+    if not lake_dir.is_dir():
+        raise ValueError(f"lake folder {lake_dir} does not exist")
+    interactions, catalogue = interactions_and_catalogue(lake_dir)
+    answers = lake_data.responses(lake_dir)
+    if not content_features:
+        catalogue = catalogue.drop("text", "skills").with_columns(titled=pl.lit(False))
+        answers = None
+    return evaluate(
+        interactions, catalogue, seed=seed, max_students=max_students, responses=answers
+    )
+
+
+def evaluate(
+    interactions: pl.DataFrame,
+    catalogue: pl.DataFrame,
+    seed: int = 0,
+    max_students: int | None = None,
+    responses: pl.DataFrame | None = None,
+) -> dict[str, dict[str, float]]:
+    """NDCG@10, recall@10 and catalogue coverage of the model and the baselines, on the
+    temporal split of the module docstring, leave-one-class-out for the model.
+
+    ``interactions``, ``catalogue`` and the optional graded ``responses`` are in the model's
+    schema (see ``model.py``); answers are read as of the split day like everything else.
+    ``max_students`` evaluates (and trains on) a seeded sample of that many students.
+    Returns ``{method: {"ndcg@10", "recall@10", "coverage", "n_users", "n_items",
+    "ndcg@10 <class>"...}}`` for ``model``, ``popularity``, ``popularity_class_week``,
+    ``popularity_last_7_days`` and ``random``.
+
+    Raises:
+        ValueError: on missing columns, or fewer than two classes with evaluable students (the
+            model is always trained on the other classes, never on the evaluated one).
+    """
+    data = _Data(interactions, catalogue, responses)
 
     split: dict[tuple[str, Any], int] = {}
     for cid, cls in data.classes.items():
@@ -176,8 +233,8 @@ def evaluate_oulad(
     classes = sorted({cid for cid, _ in keys})
     if len(classes) < 2:
         raise ValueError(
-            "the evaluation needs click logs of at least two presentations with evaluable "
-            f"students (found {classes}): the model is trained on the other presentations"
+            "the evaluation needs at least two classes (presentations) with evaluable "
+            f"students (found {classes}): the model is trained on the other classes"
         )
 
     # Training sets per class, built once and reused by every fold that trains on that class.
@@ -201,9 +258,8 @@ def evaluate_oulad(
         y = np.concatenate([o[1] for o in others])
         offsets = np.cumsum([0] + [int(o[2].max()) + 1 for o in others[:-1]])
         qid = np.concatenate([o[2] + off for o, off in zip(others, offsets, strict=True)])
-        dm = xgb.DMatrix(x, label=y, qid=qid, feature_names=list(FEATURES))
-        booster = xgb.train({**PARAMS, "seed": seed}, dm, num_boost_round=ROUNDS)
-        rec = Recommender(booster, data, seed)
+        booster, used = train_ranker(x, y, qid, seed=seed)
+        rec = Recommender(booster, data, seed, used)
 
         cls = data.classes[cid]
         students = [sid for c, sid in keys if c == cid]

@@ -11,7 +11,11 @@ computed "as of" a day, from interactions strictly before that day only:
 * item-to-item transitions: P(site | a site opened on the student's previous active day),
   learned from everybody's consecutive active days before the day;
 * course structure: release week (``week_from``/``week_to``) relative to the current week,
-  days since the class first opened the site, and its activity type.
+  days since the class first opened the site, and its activity type;
+* content (when the data has it): MiniLM cosine similarity between the site's title + text and
+  the other sites the student opened on their last 3 active days, and skill need (1 - the
+  student's mastery, from their graded answers before the day, of the skills the site
+  practises). Missing (NaN) without titles / skills / answers, and then left out of the model.
 
 Usage::
 
@@ -20,13 +24,16 @@ Usage::
     rec.save(folder); rec = Recommender.load(folder)
 
 ``interactions`` needs ``student_id, class_id, item_id, day`` (``clicks`` optional, default 1);
-``catalogue`` needs ``item_id, class_id`` (``activity_type, week_from, week_to, title``
-optional). Interactions on items missing from the class's catalogue are ignored.
+``catalogue`` needs ``item_id, class_id`` (``activity_type, week_from, week_to, title, text,
+skills`` optional). Interactions on items missing from the class's catalogue are ignored.
+``responses`` (optional, ``fit(..., responses=...)``): graded answers ``student_id, class_id,
+day, skill, correct``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +52,7 @@ __all__ = [
     "fit",
     "prepare_catalogue",
     "prepare_interactions",
+    "prepare_responses",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -97,7 +105,15 @@ _BASE_FEATURES = (
     "student_distinct_items",
     "course_day",
 )
-FEATURES: tuple[str, ...] = _BASE_FEATURES + tuple(f"type_{t}" for t in ACTIVITY_TYPES)
+# Content similarity (MiniLM cosine between the candidate's title + text and the other items of
+# the student's last 3 active days) and skill need (1 - the student's mastery, as of the day, of
+# the skills the candidate practises). NaN when the catalogue has no titles / skills or the
+# student has no answer on the skill yet; a feature that is NaN in every training row is left
+# out of the model (so OULAD, without titles or skills, trains exactly as before).
+_CONTENT_FEATURES = ("sim_recent_max", "sim_recent_mean", "skill_need", "skill_weakest")
+FEATURES: tuple[str, ...] = (
+    _BASE_FEATURES + tuple(f"type_{t}" for t in ACTIVITY_TYPES) + _CONTENT_FEATURES
+)
 _F = {name: i for i, name in enumerate(FEATURES)}
 
 # Feature -> reason family; query-level features move every candidate alike, so they never
@@ -129,6 +145,13 @@ _REASON_GROUP = {
 }
 for _t in ACTIVITY_TYPES:
     _REASON_GROUP[f"type_{_t}"] = "type"
+_REASON_GROUP.update(
+    sim_recent_max="similar", sim_recent_mean="similar", skill_need="skill", skill_weakest="skill"
+)
+# Prior of the smoothed per-skill mastery: (correct + 1) / (answers + 2).
+_MASTERY_PRIOR = (1.0, 2.0)
+# Below this cosine a recently opened item is not called "similar" in a reason.
+_SIMILAR_MIN = 0.3
 
 # Cut points per student when training: fractions of the sequence used as history; the label is
 # the next quarter of that history (so history : label = 80 : 20, as in the evaluation).
@@ -154,6 +177,7 @@ ROUNDS = 200
 
 INTERACTION_COLUMNS = ("student_id", "class_id", "item_id", "day")
 CATALOGUE_COLUMNS = ("item_id", "class_id")
+RESPONSE_COLUMNS = ("student_id", "class_id", "day", "skill", "correct")
 
 
 @dataclass(frozen=True)
@@ -206,8 +230,10 @@ def prepare_interactions(interactions: pl.DataFrame) -> pl.DataFrame:
 def prepare_catalogue(catalogue: pl.DataFrame) -> pl.DataFrame:
     """Validate the catalogue; fill optional columns.
 
-    Returns columns ``class_id, item_id, activity_type, week_from, week_to, title``, one row per
-    (class, item), sorted.
+    Returns columns ``class_id, item_id, activity_type, week_from, week_to, title, text, skills,
+    titled``, one row per (class, item), sorted. ``titled`` says whether the title is real (a
+    missing title is filled with "<activity type> <item id>" for reasons, but only real titles
+    and texts are embedded); ``skills`` is a list of skill labels (empty when unknown).
 
     Raises:
         ValueError: when ``item_id`` or ``class_id`` is missing.
@@ -220,6 +246,16 @@ def prepare_catalogue(catalogue: pl.DataFrame) -> pl.DataFrame:
             return pl.col(name).cast(dtype, strict=False).alias(name)
         return default.cast(dtype).alias(name)
 
+    titled = (
+        pl.col("titled").cast(pl.Boolean).fill_null(False)
+        if "titled" in cols
+        else (pl.col("title").is_not_null() if "title" in cols else pl.lit(False))
+    )
+    skills = (
+        pl.col("skills").cast(pl.List(pl.String)).list.drop_nulls().fill_null([])
+        if "skills" in cols
+        else pl.lit([], dtype=pl.List(pl.String))
+    )
     out = catalogue.select(
         pl.col("class_id").cast(pl.String),
         "item_id",
@@ -227,6 +263,9 @@ def prepare_catalogue(catalogue: pl.DataFrame) -> pl.DataFrame:
         opt("week_from", pl.lit(None), pl.Float64),
         opt("week_to", pl.lit(None), pl.Float64),
         opt("title", pl.lit(None), pl.String),
+        opt("text", pl.lit(None), pl.String),
+        skills.alias("skills"),
+        titled.alias("titled"),
     ).drop_nulls(["class_id", "item_id"])
     out = out.with_columns(
         pl.col("activity_type").str.to_lowercase(),
@@ -237,6 +276,37 @@ def prepare_catalogue(catalogue: pl.DataFrame) -> pl.DataFrame:
         ),
     )
     return out.unique(["class_id", "item_id"], keep="first").sort("class_id", "item_id")
+
+
+def prepare_responses(responses: pl.DataFrame | None) -> pl.DataFrame:
+    """Validate graded answers ``student_id, class_id, day, skill, correct`` (one row per answer
+    and skill; ``skill`` is the label the catalogue's ``skills`` lists use). ``None`` is no
+    answers.
+
+    Raises:
+        ValueError: when a column is missing.
+    """
+    schema = {
+        "class_id": pl.String,
+        "student_id": pl.String,
+        "day": pl.Int64,
+        "skill": pl.String,
+        "correct": pl.Float64,
+    }
+    if responses is None:
+        return pl.DataFrame(schema=schema)
+    _require(responses, RESPONSE_COLUMNS, "responses")
+    return (
+        responses.select(
+            pl.col("class_id").cast(pl.String),
+            "student_id",
+            pl.col("day").cast(pl.Int64),
+            pl.col("skill").cast(pl.String),
+            pl.col("correct").cast(pl.Float64),
+        )
+        .drop_nulls()
+        .sort("class_id", "student_id", "day", "skill")
+    )
 
 
 @dataclass
@@ -266,6 +336,12 @@ class _Class:
     students: dict[Any, _Student]
     pair_day: IntArray  # transitions (a -> b) sorted by the day b was opened
     pair_code: IntArray  # a * n_items + b
+    # Cosine similarity between items with a real title (NaN where either has none), or None.
+    similarity: FloatArray | None = None
+    skill_labels: list[str] = field(default_factory=list)
+    item_skills: list[IntArray] = field(default_factory=list)  # skill indices per item
+    # Per student: answer days, skill indices and correctness (1/0), sorted by day.
+    answers: dict[Any, tuple[IntArray, IntArray, FloatArray]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -275,7 +351,14 @@ class _Class:
         return int(np.clip(day - self.day0, 0, self.cum_visits.shape[0] - 1))
 
 
-def _build_class(class_id: str, cat: pl.DataFrame, inter: pl.DataFrame) -> _Class:
+def _build_class(
+    class_id: str,
+    cat: pl.DataFrame,
+    inter: pl.DataFrame,
+    answers: pl.DataFrame | None = None,
+    vectors: npt.NDArray[np.float32] | None = None,
+) -> _Class:
+    """``vectors``: unit embeddings of the catalogue rows (NaN rows for untitled items)."""
     items = cat["item_id"].to_list()
     index = {item: i for i, item in enumerate(items)}
     n = len(items)
@@ -336,6 +419,28 @@ def _build_class(class_id: str, cat: pl.DataFrame, inter: pl.DataFrame) -> _Clas
     pair_day = pairs["day_to"].to_numpy().astype(np.int64)
     pair_code = (pairs["ix"].to_numpy() * n + pairs["to"].to_numpy()).astype(np.int64)
 
+    similarity = None
+    if vectors is not None and np.isfinite(vectors).all(axis=1).any():
+        similarity = (vectors.astype(np.float64) @ vectors.T.astype(np.float64)).astype(np.float64)
+    skill_lists = cat["skills"].to_list()
+    skill_labels = sorted({sk for sks in skill_lists for sk in (sks or [])})
+    skill_index = {sk: j for j, sk in enumerate(skill_labels)}
+    item_skills = [
+        np.array(sorted({skill_index[sk] for sk in (sks or [])}), dtype=np.int64)
+        for sks in skill_lists
+    ]
+    by_student: dict[Any, tuple[IntArray, IntArray, FloatArray]] = {}
+    if answers is not None and answers.height and skill_labels:
+        known = answers.filter(pl.col("skill").is_in(skill_labels)).with_columns(
+            pl.col("skill").replace_strict(skill_index, return_dtype=pl.Int64).alias("sx")
+        )
+        for key, part in known.partition_by("student_id", as_dict=True).items():
+            by_student[key[0]] = (
+                part["day"].to_numpy().astype(np.int64),
+                part["sx"].to_numpy().astype(np.int64),
+                part["correct"].to_numpy().astype(np.float64),
+            )
+
     return _Class(
         class_id=class_id,
         items=items,
@@ -353,6 +458,10 @@ def _build_class(class_id: str, cat: pl.DataFrame, inter: pl.DataFrame) -> _Clas
         students=students,
         pair_day=pair_day,
         pair_code=pair_code,
+        similarity=similarity,
+        skill_labels=skill_labels,
+        item_skills=item_skills,
+        answers=by_student,
     )
 
 
@@ -369,6 +478,8 @@ class _QueryFeatures:
     clicks_all: FloatArray  # (n_queries, n_items): class clicks before the day
     clicks_week: FloatArray  # class clicks in the day's calendar week, before the day
     last_day_items: list[IntArray] = field(default_factory=list)
+    recent_items: list[IntArray] = field(default_factory=list)  # the last 3 active days
+    weakest_skill: list[int] = field(default_factory=list)  # skill index as of the day, or -1
 
 
 def _history(st: _Student | None, day: int) -> tuple[IntArray, IntArray, FloatArray]:
@@ -386,6 +497,13 @@ def _features(cls: _Class, queries: Sequence[tuple[Any, int]]) -> _QueryFeatures
     clicks_all = np.zeros((nq, n))
     clicks_week = np.zeros((nq, n))
     last_items: list[IntArray] = [np.zeros(0, dtype=np.int64)] * nq
+    recent_items: list[IntArray] = [np.zeros(0, dtype=np.int64)] * nq
+    weakest_skill = [-1] * nq
+    n_skills = len(cls.skill_labels)
+    has_skill = np.array([sk.size > 0 for sk in cls.item_skills], dtype=bool)
+    member = np.zeros((n, n_skills), dtype=bool)
+    for j, sk in enumerate(cls.item_skills):
+        member[j, sk] = True
     types = np.array(
         [
             ACTIVITY_TYPES.index(a) if a in ACTIVITY_TYPES else len(ACTIVITY_TYPES) - 1
@@ -443,6 +561,9 @@ def _features(cls: _Class, queries: Sequence[tuple[Any, int]]) -> _QueryFeatures
             last = h_items[h_days == active[-1]]
             recent = h_items[h_days >= active[max(0, active.size - 3)]]
             last_items[q] = last
+            recent_items[q] = np.unique(recent)
+            if cls.similarity is not None:
+                _similarity_features(f, cls.similarity, recent_items[q])
             tm = trans.reshape(n, n)
             rows = tm[last]
             sums = rows.sum(axis=1, keepdims=True)
@@ -472,24 +593,97 @@ def _features(cls: _Class, queries: Sequence[tuple[Any, int]]) -> _QueryFeatures
             f[:, _F["own_days_last7"]] = 0.0
             f[:, _F["own_days_last28"]] = 0.0
             f[:, _F["student_active_days"]] = 0.0
-    return _QueryFeatures(x, clicks_all, clicks_week, last_items)
+        answers = cls.answers.get(student) if n_skills else None
+        if answers is not None:
+            k = int(np.searchsorted(answers[0], day, side="left"))
+            if k:
+                sx, correct = answers[1][:k], answers[2][:k]
+                n_answers = np.bincount(sx, minlength=n_skills).astype(np.float64)
+                n_correct = np.bincount(sx, correct, minlength=n_skills)
+                a, b = _MASTERY_PRIOR
+                mastery = np.where(n_answers > 0, (n_correct + a) / (n_answers + b), np.inf)
+                weakest = int(np.argmin(mastery))
+                weakest_skill[q] = weakest
+                lowest = np.where(member, mastery[None, :], np.inf).min(axis=1)
+                f[:, _F["skill_need"]] = np.where(np.isfinite(lowest), 1.0 - lowest, np.nan)
+                f[:, _F["skill_weakest"]] = np.where(has_skill, member[:, weakest], np.nan)
+    return _QueryFeatures(x, clicks_all, clicks_week, last_items, recent_items, weakest_skill)
+
+
+def _similarity_features(
+    f: npt.NDArray[np.float32], similarity: FloatArray, recent: IntArray
+) -> None:
+    """Max and mean cosine between each item and the *other* recently opened items."""
+    if not recent.size:
+        return
+    sim = similarity[:, recent].copy()
+    sim[recent, np.arange(recent.size)] = np.nan  # an item is not "similar" to itself
+    valid = np.isfinite(sim)
+    count = valid.sum(axis=1)
+    top = np.where(valid, sim, -np.inf).max(axis=1)
+    total = np.where(valid, sim, 0.0).sum(axis=1)
+    f[:, _F["sim_recent_max"]] = np.where(count > 0, top, np.nan)
+    f[:, _F["sim_recent_mean"]] = np.divide(
+        total, count, out=np.full(total.shape, np.nan), where=count > 0
+    )
+
+
+_EMBEDDINGS: dict[str, npt.NDArray[np.float32]] = {}  # text -> unit vector, per process
+
+
+def _embed_catalogue(catalogue: pl.DataFrame) -> npt.NDArray[np.float32] | None:
+    """MiniLM vectors of "title. text" for titled items (NaN rows for the others); None when no
+    item has a real title or the encoder is not installed."""
+    titled = catalogue["titled"].to_numpy()
+    if not titled.any():
+        return None
+    texts = [
+        f"{t}. {x}" if x else str(t)
+        for t, x in zip(catalogue["title"].to_list(), catalogue["text"].to_list(), strict=True)
+    ]
+    todo = sorted({texts[i] for i in np.flatnonzero(titled) if texts[i] not in _EMBEDDINGS})
+    if todo:
+        from ml_assets.text.embed import embed
+
+        try:
+            vectors = embed(todo)
+        except RuntimeError as exc:  # the encoder package is missing: no similarity features
+            logging.getLogger(__name__).warning("no content similarity: %s", exc)
+            return None
+        _EMBEDDINGS.update(zip(todo, vectors, strict=True))
+    out = np.full((catalogue.height, 384), np.nan, dtype=np.float32)
+    for i in np.flatnonzero(titled):
+        out[i] = _EMBEDDINGS[texts[i]]
+    return out
 
 
 class _Data:
-    """Prepared interactions and catalogue, indexed per class."""
+    """Prepared interactions, catalogue and graded answers, indexed per class."""
 
-    def __init__(self, interactions: pl.DataFrame, catalogue: pl.DataFrame) -> None:
+    def __init__(
+        self,
+        interactions: pl.DataFrame,
+        catalogue: pl.DataFrame,
+        responses: pl.DataFrame | None = None,
+    ) -> None:
         self.interactions = prepare_interactions(interactions)
         self.catalogue = prepare_catalogue(catalogue)
+        self.responses = prepare_responses(responses)
         self.classes: dict[str, _Class] = {}
         by_class = {
             key[0]: part
             for key, part in self.interactions.partition_by("class_id", as_dict=True).items()
         }
+        answers = {
+            key[0]: part
+            for key, part in self.responses.partition_by("class_id", as_dict=True).items()
+        }
         for key, cat in self.catalogue.partition_by("class_id", as_dict=True).items():
             cid = str(key[0])
             empty = self.interactions.clear()
-            self.classes[cid] = _build_class(cid, cat, by_class.get(cid, empty))
+            self.classes[cid] = _build_class(
+                cid, cat, by_class.get(cid, empty), answers.get(cid), _embed_catalogue(cat)
+            )
 
 
 def training_queries(
@@ -562,13 +756,27 @@ def _dataset(
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(qids)
 
 
+def train_ranker(
+    x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], qid: IntArray, seed: int = 0
+) -> tuple[xgb.Booster, tuple[str, ...]]:
+    """Fit the ranker on a dataset of :data:`FEATURES` columns; a content feature that is NaN in
+    every row (no titles, no skills in the data) is left out. Returns the booster and the
+    features it reads, in order."""
+    keep = [
+        j
+        for j, name in enumerate(FEATURES)
+        if name not in _CONTENT_FEATURES or bool(np.isfinite(x[:, j]).any())
+    ]
+    used = tuple(FEATURES[j] for j in keep)
+    dm = xgb.DMatrix(x[:, keep], label=y, qid=qid, feature_names=list(used))
+    return xgb.train({**PARAMS, "seed": seed}, dm, num_boost_round=ROUNDS), used
+
+
 def train_booster(
     data: _Data, queries: dict[str, list[tuple[Any, int, IntArray]]], seed: int = 0
-) -> xgb.Booster:
-    """Fit the ranker on the given cut points."""
-    x, y, qid = _dataset(data, queries)
-    dm = xgb.DMatrix(x, label=y, qid=qid, feature_names=list(FEATURES))
-    return xgb.train({**PARAMS, "seed": seed}, dm, num_boost_round=ROUNDS)
+) -> tuple[xgb.Booster, tuple[str, ...]]:
+    """Fit the ranker on the given cut points (see :func:`train_ranker`)."""
+    return train_ranker(*_dataset(data, queries), seed=seed)
 
 
 def _words(text: str) -> set[str]:
@@ -578,14 +786,27 @@ def _words(text: str) -> set[str]:
 class Recommender:
     """A trained ranker plus the interaction history it reads features from."""
 
-    def __init__(self, booster: xgb.Booster, data: _Data, seed: int = 0) -> None:
+    def __init__(
+        self,
+        booster: xgb.Booster,
+        data: _Data,
+        seed: int = 0,
+        features: Sequence[str] = FEATURES,
+    ) -> None:
         self.booster = booster
         self.data = data
         self.seed = seed
+        self.features = tuple(features)
+        self._columns = [_F[name] for name in self.features]
 
-    def with_interactions(self, interactions: pl.DataFrame) -> Recommender:
-        """The same trained model reading features from another interaction history."""
-        return Recommender(self.booster, _Data(interactions, self.data.catalogue), self.seed)
+    def with_interactions(
+        self, interactions: pl.DataFrame, responses: pl.DataFrame | None = None
+    ) -> Recommender:
+        """The same trained model reading features from another interaction history (and
+        graded answers; by default the ones it has)."""
+        answers = self.data.responses if responses is None else responses
+        data = _Data(interactions, self.data.catalogue, answers)
+        return Recommender(self.booster, data, self.seed, self.features)
 
     def score_batch(
         self, class_id: str, queries: Sequence[tuple[Any, int]]
@@ -593,8 +814,9 @@ class Recommender:
         """Scores (n_queries, n_items) for (student, as-of day) queries of one class."""
         cls = self._class(class_id)
         feats = _features(cls, queries)
-        nq, n, nf = feats.x.shape
-        dm = xgb.DMatrix(feats.x.reshape(nq * n, nf), feature_names=list(FEATURES))
+        nq, n, _ = feats.x.shape
+        x = feats.x[:, :, self._columns].reshape(nq * n, len(self._columns))
+        dm = xgb.DMatrix(x, feature_names=list(self.features))
         scores = self.booster.predict(dm).reshape(nq, n).astype(np.float64)
         return scores, feats
 
@@ -634,14 +856,23 @@ class Recommender:
         top = np.lexsort((np.arange(cls.n), -s))[:k]
         x = feats.x[0, top]
         contribs = self.booster.predict(
-            xgb.DMatrix(x, feature_names=list(FEATURES)), pred_contribs=True
-        )[:, : len(FEATURES)]
+            xgb.DMatrix(x[:, self._columns], feature_names=list(self.features)),
+            pred_contribs=True,
+        )[:, : len(self.features)]
         trans = self._transitions(cls, day)
         return [
             Recommendation(
                 cls.items[i],
                 float(s[i]),
-                self._reason(cls, i, x[r], contribs[r], feats.last_day_items[0], trans, day),
+                self._reason(
+                    cls,
+                    i,
+                    x[r],
+                    dict(zip(self.features, contribs[r].tolist(), strict=True)),
+                    feats,
+                    trans,
+                    day,
+                ),
             )
             for r, i in enumerate(top)
         ]
@@ -656,13 +887,15 @@ class Recommender:
         cls: _Class,
         item: int,
         f: npt.NDArray[np.float32],
-        contrib: npt.NDArray[np.float32],
-        last: IntArray,
+        contrib: dict[str, float],
+        feats: _QueryFeatures,
         trans: FloatArray,
         day: int,
     ) -> str:
+        """The reason family with the largest positive contribution for one query's item."""
+        last = feats.last_day_items[0]
         groups: dict[str, float] = {}
-        for name, c in zip(FEATURES, contrib, strict=True):
+        for name, c in contrib.items():
             g = _REASON_GROUP.get(name)
             if g is not None:
                 groups[g] = groups.get(g, 0.0) + float(c)
@@ -671,6 +904,15 @@ class Recommender:
         for group, value in ranked:
             if value <= 0:
                 break
+            if group == "skill" and f[_F["skill_weakest"]] == 1 and feats.weakest_skill[0] >= 0:
+                return f"practises {cls.skill_labels[feats.weakest_skill[0]]}, your weakest skill"
+            if group == "similar" and cls.similarity is not None:
+                recent = feats.recent_items[0]
+                recent = recent[recent != item]
+                sims = cls.similarity[item, recent] if recent.size else np.zeros(0)
+                if sims.size and np.nanmax(np.nan_to_num(sims, nan=-1.0)) >= _SIMILAR_MIN:
+                    prev = int(recent[int(np.argmax(np.nan_to_num(sims, nan=-1.0)))])
+                    return f"similar to {cls.titles[prev]} you opened"
             if group == "class_week" and f[_F["class_share_last7"]] > 0:
                 return "your class is working on this this week"
             if group == "transition" and last.size and trans[last, item].sum() > 0:
@@ -729,14 +971,15 @@ class Recommender:
         return out
 
     def save(self, folder: Path) -> None:
-        """Write ``model.json`` (XGBoost), ``meta.json``, ``catalogue.json`` and
-        ``interactions.npz`` to ``folder`` (created if needed). No pickle."""
+        """Write ``model.json`` (XGBoost), ``meta.json``, ``catalogue.json``,
+        ``interactions.npz`` and ``responses.npz`` to ``folder`` (created if needed). No
+        pickle."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.booster.save_model(folder / "model.json")
         inter = self.data.interactions
         meta = {
-            "features": list(FEATURES),
+            "features": list(self.features),
             "seed": self.seed,
             "params": PARAMS,
             "rounds": ROUNDS,
@@ -751,15 +994,8 @@ class Recommender:
                 }
             )
         )
-        arrays = {}
-        for c in inter.columns:
-            values = inter[c]
-            arrays[c] = (
-                values.to_numpy()
-                if values.dtype.is_numeric()
-                else np.array(values.to_list(), dtype=str)
-            )
-        np.savez_compressed(folder / "interactions.npz", **arrays)
+        np.savez_compressed(folder / "interactions.npz", **_arrays(inter))
+        np.savez_compressed(folder / "responses.npz", **_arrays(self.data.responses))
 
     @classmethod
     def load(cls, folder: Path) -> Recommender:
@@ -773,7 +1009,7 @@ class Recommender:
             if not (folder / name).is_file():
                 raise ValueError(f"{folder} is not a saved recommender: {name} is missing")
         meta = json.loads((folder / "meta.json").read_text())
-        if meta["features"] != list(FEATURES):
+        if not set(meta["features"]) <= set(FEATURES):
             raise ValueError(f"{folder} was saved with other features than this version uses")
         booster = xgb.Booster()
         booster.load_model(folder / "model.json")
@@ -786,7 +1022,27 @@ class Recommender:
         inter = inter.with_columns(
             pl.col(c).cast(_dtype(t)) for c, t in meta["dtypes"].items() if c in inter.columns
         )
-        return cls(booster, _Data(inter, catalogue), int(meta["seed"]))
+        responses = None
+        if (folder / "responses.npz").is_file():  # absent in folders saved before answers
+            with np.load(folder / "responses.npz", allow_pickle=False) as z:
+                responses = pl.DataFrame({c: z[c] for c in z.files})
+            if responses.height:
+                responses = responses.with_columns(
+                    pl.col(c).cast(_dtype(meta["dtypes"][c])) for c in ("class_id", "student_id")
+                )
+            else:
+                responses = None
+        data = _Data(inter, catalogue, responses)
+        return cls(booster, data, int(meta["seed"]), meta["features"])
+
+
+def _arrays(frame: pl.DataFrame) -> dict[str, npt.NDArray[Any]]:
+    return {
+        c: frame[c].to_numpy()
+        if frame[c].dtype.is_numeric()
+        else np.array(frame[c].to_list(), dtype=str)
+        for c in frame.columns
+    }
 
 
 def _dtype(name: str) -> Any:
@@ -801,13 +1057,19 @@ def _dtype(name: str) -> Any:
     return table.get(name, pl.String)
 
 
-def fit(interactions: pl.DataFrame, catalogue: pl.DataFrame, seed: int = 0) -> Recommender:
+def fit(
+    interactions: pl.DataFrame,
+    catalogue: pl.DataFrame,
+    seed: int = 0,
+    responses: pl.DataFrame | None = None,
+) -> Recommender:
     """Train the ranker on cut points of every student's whole history and return it with that
-    history (see :func:`training_queries`).
+    history (see :func:`training_queries`). ``responses`` (graded answers per skill, see
+    :func:`prepare_responses`) feed the skill-need features when the catalogue lists skills.
 
     Raises:
         ValueError: on missing columns or when no student has enough history to train on.
     """
-    data = _Data(interactions, catalogue)
-    booster = train_booster(data, training_queries(data, seed=seed), seed=seed)
-    return Recommender(booster, data, seed)
+    data = _Data(interactions, catalogue, responses)
+    booster, features = train_booster(data, training_queries(data, seed=seed), seed=seed)
+    return Recommender(booster, data, seed, features)

@@ -1,5 +1,6 @@
 """Recommender: metrics, the as-of rule, the model against popularity on a synthetic sequential
-course, determinism, save/load, reasons, cold start, input errors, and the OULAD evaluation."""
+course, determinism, save/load, reasons, cold start, input errors, and the evaluations on OULAD
+and on the curated demo lake."""
 
 from __future__ import annotations
 
@@ -11,8 +12,16 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ml_assets.recommender.evaluate import coverage, evaluate_oulad, ndcg_at_k, recall_at_k
+from ml_assets.recommender.evaluate import (
+    coverage,
+    evaluate,
+    evaluate_lake,
+    evaluate_oulad,
+    ndcg_at_k,
+    recall_at_k,
+)
 from ml_assets.recommender.model import Recommender, fit
+from tests.conftest import Curated
 
 WEEKS = 10
 PER_WEEK = 3
@@ -199,6 +208,8 @@ def test_every_recommendation_has_a_reason(rec: Recommender, frames: tuple) -> N
         "released this week",
         "planned for week ",
         "popular with your class",
+        "similar to ",
+        "practises ",
         "a ",
     )
     reasons = set()
@@ -263,3 +274,118 @@ def test_oulad_model_beats_class_week_popularity(datasets_dir: Path) -> None:
     assert result["model"]["ndcg@10"] > result["popularity_class_week"]["ndcg@10"]
     assert result["popularity_class_week"]["ndcg@10"] > result["popularity"]["ndcg@10"]
     assert result["random"]["ndcg@10"] < result["popularity"]["ndcg@10"]
+
+
+@pytest.mark.slow
+def test_evaluate_lake_on_the_curated_demo_lake(curated: Curated) -> None:
+    """The same protocol on the demo school's own events (silver learning_events over gold
+    dim_content, as the assets read them), leave-one-class-out."""
+    result = evaluate_lake(curated.lake, seed=0)
+    assert set(result) >= {"model", "popularity", "popularity_class_week", "random"}
+    n_users = result["model"]["n_users"]
+    assert n_users > 0
+    for method, metrics in result.items():
+        assert metrics["n_users"] == n_users, method
+        for name in ("ndcg@10", "recall@10", "coverage"):
+            assert 0.0 <= metrics[name] <= 1.0, (method, name)
+    assert result["model"]["ndcg@10"] > result["random"]["ndcg@10"]
+    assert result["model"]["recall@10"] > result["random"]["recall@10"]
+
+
+def test_evaluate_needs_two_classes_and_an_existing_lake(
+    frames: tuple[pl.DataFrame, pl.DataFrame], tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="at least two classes"):
+        evaluate(*frames, seed=0)
+    with pytest.raises(ValueError, match="does not exist"):
+        evaluate_lake(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=r"gold/enrollment/dim_classes is missing"):
+        evaluate_lake(tmp_path / "empty")
+
+
+def _skilled(
+    frames: tuple[pl.DataFrame, pl.DataFrame],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The synthetic course with a skill per week's quiz and answers: every student answers
+    each quiz of weeks 0-3 on day 7*week + 6, right except on week 2's skill."""
+    interactions, catalogue = frames
+    catalogue = catalogue.with_columns(
+        skills=pl.when(pl.col("activity_type") == "quiz")
+        .then(pl.concat_list(pl.format("skill {}", pl.col("week_from").cast(pl.Int64))))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    )
+    students = interactions["student_id"].unique().sort().to_list()
+    answers = pl.DataFrame(
+        [
+            {
+                "student_id": s,
+                "class_id": "AAA_2013J",
+                "day": 7 * w + 6,
+                "skill": f"skill {w}",
+                "correct": float(w != 2),
+            }
+            for s in students
+            for w in range(4)
+        ]
+    )
+    return interactions, catalogue, answers
+
+
+def test_skill_need_and_similarity_are_past_only_and_missing_without_data(
+    frames: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    from ml_assets.recommender.model import FEATURES, _Data, _features
+
+    interactions, catalogue, answers = _skilled(frames)
+    data = _Data(interactions, catalogue, answers)
+    cls = data.classes["AAA_2013J"]
+    student = interactions["student_id"].min()
+    quiz = {w: cls.index[1000 * 2 + 10 + w * PER_WEEK + 2] for w in range(4)}
+    f = {name: j for j, name in enumerate(FEATURES)}
+    early, late = _features(cls, [(student, 20), (student, 30)]).x
+    # as of day 20 the answers of days 6 and 13 count (weeks 0, 1), not day 20's (week 2)
+    assert early[quiz[0], f["skill_need"]] == pytest.approx(1 - 2 / 3)
+    assert np.isnan(early[quiz[2], f["skill_need"]])
+    assert late[quiz[2], f["skill_need"]] == pytest.approx(1 - 1 / 3)
+    assert late[quiz[2], f["skill_weakest"]] == 1.0 and late[quiz[0], f["skill_weakest"]] == 0.0
+    assert np.isnan(late[cls.index[2000], f["skill_weakest"]])  # the homepage has no skill
+    # titled items have a cosine similarity to the other recently opened items
+    assert np.isfinite(late[:, f["sim_recent_max"]]).any()
+    assert np.nanmax(late[:, f["sim_recent_max"]]) <= 1.0 + 1e-5
+    # without titles, skills or answers (OULAD), the content features are missing ...
+    bare = _Data(interactions, catalogue.drop("title", "skills"))
+    x = _features(bare.classes["AAA_2013J"], [(student, 30)]).x[0]
+    for name in ("sim_recent_max", "sim_recent_mean", "skill_need", "skill_weakest"):
+        assert np.isnan(x[:, f[name]]).all(), name
+    # ... and left out of the trained model
+    plain = fit(interactions, catalogue.drop("title", "skills"), seed=0)
+    assert "skill_need" not in plain.features and "sim_recent_max" not in plain.features
+
+
+def test_skill_features_train_reason_and_survive_save_load(
+    frames: tuple[pl.DataFrame, pl.DataFrame], tmp_path: Path
+) -> None:
+    from ml_assets.recommender.model import _features
+
+    interactions, catalogue, answers = _skilled(frames)
+    rec = fit(interactions, catalogue, seed=0, responses=answers)
+    assert {"skill_need", "skill_weakest", "sim_recent_max"} <= set(rec.features)
+    rec.save(tmp_path / "m")
+    loaded = Recommender.load(tmp_path / "m")
+    assert loaded.features == rec.features
+    student = interactions["student_id"].min()
+    assert _as_tuples(loaded.recommend(student, "AAA_2013J", 40)) == _as_tuples(
+        rec.recommend(student, "AAA_2013J", 40)
+    )
+    # the reason wording of the two content families
+    cls = rec.data.classes["AAA_2013J"]
+    feats = _features(cls, [(student, 40)])
+    quiz2 = cls.index[1000 * 2 + 10 + 2 * PER_WEEK + 2]
+    trans = rec._transitions(cls, 40)
+    reason = rec._reason(cls, quiz2, feats.x[0, quiz2], {"skill_need": 1.0}, feats, trans, 40)
+    assert reason == "practises skill 2, your weakest skill"
+    recent = [int(i) for i in feats.recent_items[0]]
+    other = next(i for i in range(cls.n) if i not in recent)
+    reason = rec._reason(cls, other, feats.x[0, other], {"sim_recent_max": 1.0}, feats, trans, 40)
+    assert reason.startswith("similar to ") and reason.endswith(" you opened")

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
+from tests.conftest import Curated
 
 runner = CliRunner()
 
@@ -147,3 +148,29 @@ def test_eval_readable_output_says_n_a_for_an_undefined_metric(
     assert capsys.readouterr().out == "auc n/a f1 0.512\n"
     _report(lambda: {"auc": None}, True, lambda r: ())
     assert json.loads(capsys.readouterr().out) == {"auc": None}
+
+
+@pytest.mark.parametrize("args", [[], ["--oulad", ".", "--lake", "."]])
+def test_eval_recommender_needs_exactly_one_of_oulad_and_lake(args: list[str]) -> None:
+    result = runner.invoke(app, ["eval", "recommender", *args, "--json"])
+    assert result.exit_code == 2
+    assert "exactly one of --oulad DIR" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_eval_recommender_refuses_a_missing_lake(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", "recommender", "--lake", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "lake folder not found" in result.output
+
+
+@pytest.mark.slow
+def test_eval_recommender_on_a_lake_prints_one_object_per_method(curated: Curated) -> None:
+    result = runner.invoke(
+        app, ["eval", "recommender", "--lake", str(curated.lake), "--max-students", "30", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)  # stderr may carry the sentence encoder's loading bar
+    assert set(out) >= {"model", "popularity", "popularity_class_week", "random"}
+    for metrics in out.values():
+        assert {"ndcg@10", "recall@10", "coverage"} <= set(metrics)
+        assert metrics["n_users"] == 30

@@ -2,8 +2,11 @@
 
 * ``recommender_model``: the learning-to-rank model of ``ml_assets.recommender`` trained on
   every enrolled student's content interactions (silver ``learning_events``, one row per student,
-  content and day since the class started) over the class catalogue (``dim_content``); logged to
-  MLflow and registered as ``learnsmart-recommender`` (alias ``champion``), copied to
+  content and day since the class started) over the class catalogue (``dim_content``, with page
+  texts and the skills each item practises) and the graded answers per skill
+  (``fct_skill_attempt_sequences``, for the skill-need features), read by
+  ``ml_assets.recommender.lake_data`` (shared with ``learnsmart eval recommender --lake``);
+  logged to MLflow and registered as ``learnsmart-recommender`` (alias ``champion``), copied to
   ``<lake>/models/recommender``.
 * ``content_recommendations``: each enrolled student's top 10 in each class as of the day after
   the class's latest activity, with the reason for each, in
@@ -23,6 +26,9 @@ from orchestration.resources import LakeResource
 EVENTS = dg.AssetKey(["silver", "learning_events"])
 CONTENT = dg.AssetKey(["gold", "engagement", "dim_content"])
 CLASSES = dg.AssetKey(["gold", "enrollment", "dim_classes"])
+# Optional inputs: page texts (content similarity) and graded answers per skill (skill need).
+PAGES = dg.AssetKey(["silver", "content_pages"])
+SEQUENCES = dg.AssetKey(["gold", "items", "fct_skill_attempt_sequences"])
 MODEL_NAME = "learnsmart-recommender"
 SERVED_DIR = Path("models/recommender")
 RECOMMENDATIONS_TABLE = Path("gold/ml/ml_recommendations")
@@ -30,39 +36,25 @@ TOP_K = 10
 
 
 def interactions_and_catalogue(lake: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(interactions: class, student, item, day, clicks; catalogue: class, item, activity type,
-    release weeks, title) from the lake, days counted from each class's start."""
-    classes = read_table(lake, "gold/enrollment/dim_classes").select("class_id", "start_date")
-    events = read_table(
-        lake,
-        "silver/learning_events",
-        ["student_id", "class_id", "content_id", "event_date", "event_count", "is_voided"],
-    )
-    events = events.filter(~pl.col("is_voided").fill_null(False)).drop_nulls(
-        ["student_id", "class_id", "content_id", "event_date"]
-    )
-    interactions = events.join(classes, on="class_id").select(
-        "class_id",
-        "student_id",
-        pl.col("content_id").alias("item_id"),
-        (pl.col("event_date") - pl.col("start_date").cast(pl.Date)).dt.total_days().alias("day"),
-        pl.col("event_count").fill_null(1).cast(pl.Float64).alias("clicks"),
-    )
-    content = read_table(lake, "gold/engagement/dim_content")
-    catalogue = content.select(
-        "class_id",
-        pl.col("content_id").alias("item_id"),
-        pl.col("content_type").alias("activity_type"),
-        pl.col("week").alias("week_from"),
-        pl.col("week_to"),
-        pl.col("content_title").alias("title"),
-    )
-    known = catalogue.select("class_id", "item_id").unique()
-    return interactions.join(known, on=["class_id", "item_id"], how="semi"), catalogue
+    """(interactions, catalogue) from the lake (``ml_assets.recommender.lake_data``); a missing
+    upstream table fails the run with its name."""
+    from ml_assets.recommender import lake_data  # lazy: keeps xgboost out of definition loading
+
+    try:
+        return lake_data.interactions_and_catalogue(lake)
+    except ValueError as exc:
+        raise dg.Failure(str(exc)) from exc
+
+
+def responses(lake: Path) -> pl.DataFrame | None:
+    """Graded answers per skill, days from the class start (None before they are built)."""
+    from ml_assets.recommender import lake_data
+
+    return lake_data.responses(lake)
 
 
 @dg.asset(
-    deps=[EVENTS, CONTENT, CLASSES],
+    deps=[EVENTS, CONTENT, CLASSES, PAGES, SEQUENCES],
     group_name="learn",
     description="Content recommender (learning to rank on past-only features), in MLflow.",
 )
@@ -76,7 +68,7 @@ def recommender_model(
     root = lake.settings().lake
     interactions, catalogue = interactions_and_catalogue(root)
     try:
-        model = fit(interactions, catalogue, seed=0)
+        model = fit(interactions, catalogue, seed=0, responses=responses(root))
     except ValueError as exc:  # too little history anywhere: cold start only
         context.log.warning(f"not trained: {exc}")
         return dg.MaterializeResult(metadata={"trained": False, "reason": str(exc)})
@@ -126,7 +118,7 @@ def content_recommendations(
         return dg.MaterializeResult(metadata={"written": False, "reason": "no trained model"})
     folder, version = copied
     interactions, _ = interactions_and_catalogue(root)
-    model = Recommender.load(folder).with_interactions(interactions)
+    model = Recommender.load(folder).with_interactions(interactions, responses(root))
     enrolled = read_table(root, "silver/enrollments", ["student_id", "class_id"])
     last_day = interactions.group_by("class_id").agg(as_of_day=pl.col("day").max() + 1)
     rows: list[dict[str, object]] = []
