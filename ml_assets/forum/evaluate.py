@@ -61,13 +61,13 @@ def evaluate_split(train_csv: Path, test_csv: Path, seed: int = 0) -> dict[str, 
 
     model = UrgencyModel(UrgencyConfig(seed=seed))
     model.fit(texts, y, groups)
-    pred = model.score(test_texts)
+    pred, probability = model.score_and_probability(test_texts)
     baseline = _require_baseline(model)
     base_threshold = best_f1_threshold(_require(baseline.oof), y)
     base_pred = baseline.predict(test_texts)
 
     return {
-        **_metrics(pred, test_y, model.threshold),
+        **_metrics(pred, test_y, model.threshold, probability),
         "n_test": len(test_y),
         "n_train": len(y),
         "threshold": model.threshold,
@@ -100,6 +100,7 @@ def cross_validate(csv: Path, folds: int = 10, seed: int = 0) -> dict[str, Any]:
     embeddings = UrgencyModel(config).embed(texts)
 
     pred = np.zeros(len(y))
+    probability = np.zeros(len(y))
     base_pred = np.zeros(len(y))
     mean_pred = np.zeros(len(y))
     urgent_pred = np.zeros(len(y), dtype=bool)
@@ -111,8 +112,8 @@ def cross_validate(csv: Path, folds: int = 10, seed: int = 0) -> dict[str, Any]:
         test_texts = [texts[i] for i in test]
         train_groups = [groups[i] for i in train]
         model = UrgencyModel(config).fit(train_texts, y[train], train_groups, embeddings[train])
-        pred[test] = model.score(test_texts, embeddings[test])
-        urgent_pred[test] = pred[test] >= model.threshold
+        pred[test], probability[test] = model.score_and_probability(test_texts, embeddings[test])
+        urgent_pred[test] = probability[test] >= model.threshold
         baseline = _require_baseline(model)
         base_threshold = best_f1_threshold(_require(baseline.oof), y[train])
         base_pred[test] = baseline.predict(test_texts)
@@ -122,7 +123,7 @@ def cross_validate(csv: Path, folds: int = 10, seed: int = 0) -> dict[str, Any]:
             {
                 "fold": k,
                 "n_test": len(test),
-                "model": _metrics(pred[test], y[test], model.threshold),
+                "model": _metrics(pred[test], y[test], model.threshold, probability[test]),
                 "baseline": _metrics(base_pred[test], y[test], base_threshold),
                 "mean_baseline_rmse": _rmse(mean_pred[test], y[test]),
                 "threshold": model.threshold,
@@ -131,12 +132,13 @@ def cross_validate(csv: Path, folds: int = 10, seed: int = 0) -> dict[str, Any]:
                     "tfidf_alpha": model.fitted.tfidf_alpha,
                     "svr_c": model.fitted.svr_c,
                     "krr_alpha": model.fitted.krr_alpha,
+                    "joint_alpha": model.fitted.joint_alpha,
                 },
             }
         )
 
     positive = y >= URGENT_LABEL
-    pooled = _metrics(pred, y, None)
+    pooled = _metrics(pred, y, None, probability)
     pooled["f1"] = float(f1_score(positive, urgent_pred, zero_division=0))
     base_pooled = _metrics(base_pred, y, None)
     base_pooled["f1"] = float(f1_score(positive, base_urgent, zero_division=0))
@@ -172,20 +174,27 @@ def _rmse(pred: FloatArray, target: FloatArray) -> float:
     return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(target)) ** 2)))
 
 
-def _metrics(pred: FloatArray, target: FloatArray, threshold: float | None) -> dict[str, Any]:
-    """rmse, spearman, auc, pr_auc (None with one class) and f1 at ``threshold``."""
+def _metrics(
+    pred: FloatArray,
+    target: FloatArray,
+    threshold: float | None,
+    urgent_rank: FloatArray | None = None,
+) -> dict[str, Any]:
+    """rmse and spearman of ``pred``; auc, pr_auc (None with one class) and f1 at ``threshold``
+    of ``urgent_rank`` (the model's urgent probability; ``pred`` itself when None)."""
+    rank = pred if urgent_rank is None else urgent_rank
     positive = np.asarray(target) >= URGENT_LABEL
     both = 0 < positive.sum() < len(positive)
     rho = spearmanr(pred, target).statistic if len(target) > 1 else float("nan")
     out: dict[str, Any] = {
         "rmse": _rmse(pred, target),
         "spearman": None if np.isnan(rho) else float(rho),
-        "auc": float(roc_auc_score(positive, pred)) if both else None,
-        "pr_auc": float(average_precision_score(positive, pred)) if both else None,
+        "auc": float(roc_auc_score(positive, rank)) if both else None,
+        "pr_auc": float(average_precision_score(positive, rank)) if both else None,
         "f1": None,
     }
     if threshold is not None:
-        out["f1"] = float(f1_score(positive, np.asarray(pred) >= threshold, zero_division=0))
+        out["f1"] = float(f1_score(positive, np.asarray(rank) >= threshold, zero_division=0))
     return out
 
 

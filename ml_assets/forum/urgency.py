@@ -6,15 +6,20 @@ EDM 2023: 1 = no reason to read, 7 = extremely urgent, instructor must reply):
 - :class:`TfidfRidge`, the baseline: TF-IDF of word 1-2 grams and character 2-5 grams
   (within word boundaries), ridge regression. Its ridge strength is picked by grouped inner
   cross-validation on the training data (vocabulary and idf fitted once on all training texts).
-- :class:`UrgencyModel`, the served model: a stack of the TF-IDF ridge and two regressors on
+- :class:`UrgencyModel`, the served model: a stack of the TF-IDF ridge, two regressors on
   all-MiniLM-L6-v2 sentence embeddings (an RBF support-vector regressor and an RBF kernel
-  ridge). Each base model's hyper-parameters and the non-negative blend weights are chosen on
-  out-of-fold predictions of grouped inner folds of the **training** data only; the base
-  models are then refitted on all of it. Predictions are clipped to [1, 7].
+  ridge) and a ridge on both feature sets side by side ("joint"). Each base model's
+  hyper-parameters and the non-negative blend weights are chosen on out-of-fold predictions of
+  grouped inner folds of the **training** data only; the base models are then refitted on all
+  of it. Predictions are clipped to [1, 7].
 
-A post is *urgent* when its label is >= 5 (:data:`URGENT_LABEL`); :meth:`UrgencyModel.is_urgent`
-compares the predicted score with a decision threshold that maximised F1 on the training
-data's out-of-fold predictions, stored with the model.
+A post is *urgent* when its label is >= 5 (:data:`URGENT_LABEL`). Ranking posts for urgency is
+its own task: a regression fitted to the whole 1-7 scale spends its capacity on the common
+low labels, so the model also trains a class-balanced logistic regression for "label >= 5" on
+the joint features, and combines its log-odds with the blended score through a two-input
+logistic regression fitted on the inner out-of-fold values of both
+(:meth:`UrgencyModel.urgent_probability`). :meth:`UrgencyModel.is_urgent` compares that
+probability with the threshold that maximised F1 on the same out-of-fold values.
 
 Saved models are a folder: ``model.json`` (configuration, chosen hyper-parameters, blend,
 threshold) and one joblib file per fitted scikit-learn estimator (no pickled lambdas).
@@ -32,9 +37,10 @@ import joblib
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import nnls
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.kernel_ridge import KernelRidge
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import SVR
@@ -55,7 +61,7 @@ Embedder = Callable[[list[str]], npt.NDArray[np.float32]]
 LABEL_MIN = 1.0
 LABEL_MAX = 7.0
 URGENT_LABEL = 5.0
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _tfidf_features() -> FeatureUnion:
@@ -136,6 +142,9 @@ class TfidfRidge:
         self.seed = seed
         self.pipeline: Pipeline | None = None
         self.oof: FloatArray | None = None
+        # The training texts' TF-IDF matrix, kept after fit for UrgencyModel's joint features
+        # (it costs a second pass of the char analyser to recompute); never saved.
+        self.train_matrix: Any = None
 
     def fit(
         self, texts: Sequence[str], y: Sequence[float], groups: Sequence[Any] | None = None
@@ -162,13 +171,25 @@ class TfidfRidge:
             self.oof = _clip(preds[best])
         ridge = Ridge(alpha=self.alpha).fit(x, target)
         self.pipeline = Pipeline([("features", features), ("ridge", ridge)])
+        self.train_matrix = x
         return self
+
+    def features(self, texts: Sequence[str]) -> Any:
+        """The fitted TF-IDF features of ``texts`` (a sparse matrix)."""
+        if self.pipeline is None:
+            raise RuntimeError("TfidfRidge is not fitted")
+        return self.pipeline.named_steps["features"].transform(list(texts))
 
     def predict(self, texts: Sequence[str]) -> FloatArray:
         """Predicted urgency, clipped to [1, 7]."""
+        return self.predict_features(self.features(texts))
+
+    def predict_features(self, x: Any) -> FloatArray:
+        """Predicted urgency from :meth:`features`, clipped to [1, 7]."""
         if self.pipeline is None:
             raise RuntimeError("TfidfRidge is not fitted")
-        return _clip(np.asarray(self.pipeline.predict(list(texts)), dtype=np.float64))
+        ridge = self.pipeline.named_steps["ridge"]
+        return _clip(np.asarray(ridge.predict(x), dtype=np.float64))
 
 
 def _rmse(pred: FloatArray, target: FloatArray) -> float:
@@ -185,6 +206,10 @@ class UrgencyConfig:
     krr_alpha: tuple[float, ...] = (0.1, 0.3, 1.0)
     krr_gamma: float = 1.0
     tfidf_alpha: tuple[float, ...] = TfidfRidge.ALPHAS
+    joint_alpha: tuple[float, ...] = (0.3, 1.0, 3.0)
+    # Inverse regularisation of the urgent classifier: set once, not searched (a grid would
+    # cost 5 more sparse fits per value for a ranking metric that moves little with it).
+    urgent_c: float = 3.0
     long_texts: str = "truncate"
     seed: int = 0
 
@@ -196,15 +221,19 @@ class _Fitted:
     tfidf_alpha: float = 1.0
     svr_c: float = 1.0
     krr_alpha: float = 1.0
+    joint_alpha: float = 1.0
     weights: dict[str, float] = field(default_factory=dict)
     intercept: float = 0.0
-    threshold: float = URGENT_LABEL
+    threshold: float = 0.5
+    score_threshold: float = URGENT_LABEL
     inner_rmse: dict[str, float] = field(default_factory=dict)
+    inner_auc: dict[str, float] = field(default_factory=dict)
     n_train: int = 0
 
 
 class UrgencyModel:
-    """Stacked urgency regressor: TF-IDF ridge + SVR and kernel ridge on MiniLM embeddings.
+    """Stacked urgency regressor (TF-IDF ridge, SVR and kernel ridge on MiniLM embeddings, ridge
+    on both) and an urgent classifier stacked on it.
 
     Args:
         config: Search space; defaults to :class:`UrgencyConfig`.
@@ -213,7 +242,7 @@ class UrgencyModel:
             unless given one).
     """
 
-    BASES = ("tfidf", "svr", "krr")
+    BASES = ("tfidf", "svr", "krr", "joint")
 
     def __init__(self, config: UrgencyConfig | None = None, embedder: Embedder | None = None):
         self.config = config or UrgencyConfig()
@@ -222,6 +251,9 @@ class UrgencyModel:
         self.tfidf: TfidfRidge | None = None
         self.svr: SVR | None = None
         self.krr: KernelRidge | None = None
+        self.joint: Ridge | None = None
+        self.urgent: LogisticRegression | None = None
+        self.stack: LogisticRegression | None = None
         self._krr_offset = 0.0
 
     # -- embeddings ---------------------------------------------------------------------------
@@ -283,7 +315,12 @@ class UrgencyModel:
             folds,
             center=True,
         )
-        oof["svr"], oof["krr"] = svr_oof, krr_oof
+        joint_x = _joint(tfidf.train_matrix, emb)
+        tfidf.train_matrix = None
+        joint_oof, joint_alpha = _grid_oof(
+            [Ridge(alpha=a) for a in cfg.joint_alpha], cfg.joint_alpha, joint_x, target, folds
+        )
+        oof["svr"], oof["krr"], oof["joint"] = svr_oof, krr_oof, joint_oof
 
         stacked = np.column_stack([oof[name] for name in self.BASES])
         mean = target.mean()
@@ -293,17 +330,39 @@ class UrgencyModel:
         intercept = float(mean - stacked.mean(axis=0) @ weights)
         blended = _clip(stacked @ weights + intercept)
 
+        positive = (target >= URGENT_LABEL).astype(np.int64)
+        classes = len(np.unique(positive)) == 2
+        urgent_oof = np.zeros(len(docs))
+        if classes:
+            for train, test in folds:
+                if len(np.unique(positive[train])) == 2:
+                    urgent_oof[test] = (
+                        self._urgent_classifier()
+                        .fit(joint_x[train], positive[train])
+                        .decision_function(joint_x[test])
+                    )
+        inputs = np.column_stack([blended, urgent_oof])
+        stack = LogisticRegression(C=1.0).fit(inputs, positive) if classes else None
+        probability = (
+            stack.predict_proba(inputs)[:, 1] if stack is not None else (blended >= URGENT_LABEL)
+        ).astype(np.float64)
+
         self.fitted = _Fitted(
             tfidf_alpha=float(tfidf.alpha or 1.0),
             svr_c=float(svr_c),
             krr_alpha=float(krr_alpha),
+            joint_alpha=float(joint_alpha),
             weights={name: float(w) for name, w in zip(self.BASES, weights, strict=True)},
             intercept=intercept,
-            threshold=best_f1_threshold(blended, target),
+            threshold=best_f1_threshold(probability, target),
+            score_threshold=best_f1_threshold(blended, target),
             inner_rmse={
                 **{name: _rmse(oof[name], target) for name in self.BASES},
                 "blend": _rmse(blended, target),
             },
+            inner_auc=_aucs(
+                positive, {"blend": blended, "urgent": urgent_oof, "stack": probability}
+            ),
             n_train=len(docs),
         )
         self.tfidf = tfidf
@@ -312,48 +371,90 @@ class UrgencyModel:
             emb, target - mean
         )
         self._krr_offset = float(mean)
+        self.joint = Ridge(alpha=joint_alpha).fit(joint_x, target)
+        self.urgent = self._urgent_classifier().fit(joint_x, positive) if classes else None
+        self.stack = stack
         return self
+
+    def _urgent_classifier(self) -> LogisticRegression:
+        return LogisticRegression(C=self.config.urgent_c, class_weight="balanced", max_iter=3000)
+
+    def _parts(
+        self, docs: list[str], embeddings: npt.NDArray[np.float32] | None
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """The blended score and the urgent classifier's log-odds (None without one)."""
+        if self.tfidf is None or self.svr is None or self.krr is None or self.joint is None:
+            raise RuntimeError("UrgencyModel is not fitted")
+        emb = self.embed(docs) if embeddings is None else np.asarray(embeddings)
+        tfidf_x = self.tfidf.features(docs)
+        joint_x = _joint(tfidf_x, emb)
+        parts = {
+            "tfidf": self.tfidf.predict_features(tfidf_x),
+            "svr": _clip(np.asarray(self.svr.predict(emb), dtype=np.float64)),
+            "krr": _clip(np.asarray(self.krr.predict(emb), dtype=np.float64) + self._krr_offset),
+            "joint": _clip(np.asarray(self.joint.predict(joint_x), dtype=np.float64)),
+        }
+        total = sum(self.fitted.weights[name] * parts[name] for name in self.BASES)
+        blended = _clip(np.asarray(total, dtype=np.float64) + self.fitted.intercept)
+        log_odds = (
+            np.asarray(self.urgent.decision_function(joint_x), dtype=np.float64)
+            if self.urgent is not None
+            else None
+        )
+        return blended, log_odds
 
     def score(
         self, texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None
     ) -> FloatArray:
         """Predicted urgency of each text on the 1-7 scale (clipped)."""
-        if self.tfidf is None or self.svr is None or self.krr is None:
-            raise RuntimeError("UrgencyModel is not fitted")
+        return self.score_and_probability(texts, embeddings)[0]
+
+    def urgent_probability(
+        self, texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None
+    ) -> FloatArray:
+        """Probability that each post is urgent (label >= 5): the ranking for instructors."""
+        return self.score_and_probability(texts, embeddings)[1]
+
+    def score_and_probability(
+        self, texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """(:meth:`score`, :meth:`urgent_probability`) in one pass over the texts."""
         docs = list(texts)
         if not docs:
-            return np.zeros(0)
-        emb = self.embed(docs) if embeddings is None else np.asarray(embeddings)
-        parts = {
-            "tfidf": self.tfidf.predict(docs),
-            "svr": _clip(np.asarray(self.svr.predict(emb), dtype=np.float64)),
-            "krr": _clip(np.asarray(self.krr.predict(emb), dtype=np.float64) + self._krr_offset),
-        }
-        total = sum(self.fitted.weights[name] * parts[name] for name in self.BASES)
-        return _clip(np.asarray(total, dtype=np.float64) + self.fitted.intercept)
+            return np.zeros(0), np.zeros(0)
+        blended, log_odds = self._parts(docs, embeddings)
+        if self.stack is None or log_odds is None:  # trained without any urgent post
+            return blended, (blended >= self.fitted.score_threshold).astype(np.float64)
+        inputs = np.column_stack([blended, log_odds])
+        return blended, np.asarray(self.stack.predict_proba(inputs)[:, 1], dtype=np.float64)
 
     def is_urgent(
         self, texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None
     ) -> npt.NDArray[np.bool_]:
-        """Whether each post needs an instructor (predicted score >= the stored threshold)."""
-        return self.score(texts, embeddings) >= self.fitted.threshold
+        """Whether each post needs an instructor (urgent probability >= the stored threshold)."""
+        return self.urgent_probability(texts, embeddings) >= self.fitted.threshold
 
     @property
     def threshold(self) -> float:
-        """Decision threshold on :meth:`score` for "urgent" (label >= 5), chosen for F1."""
+        """Decision threshold on :meth:`urgent_probability` for "urgent" (label >= 5), chosen
+        for F1 on the training data's out-of-fold values."""
         return self.fitted.threshold
 
     # -- persistence --------------------------------------------------------------------------
 
     def save(self, folder: Path) -> Path:
         """Write the model to ``folder`` (created); returns the folder."""
-        if self.tfidf is None or self.svr is None or self.krr is None:
+        if self.tfidf is None or self.svr is None or self.krr is None or self.joint is None:
             raise RuntimeError("UrgencyModel is not fitted")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         joblib.dump(self.tfidf.pipeline, folder / "tfidf_ridge.joblib")
         joblib.dump(self.svr, folder / "svr.joblib")
         joblib.dump(self.krr, folder / "krr.joblib")
+        joblib.dump(self.joint, folder / "joint_ridge.joblib")
+        if self.urgent is not None and self.stack is not None:
+            joblib.dump(self.urgent, folder / "urgent_classifier.joblib")
+            joblib.dump(self.stack, folder / "urgent_stack.joblib")
         doc = {
             "format_version": FORMAT_VERSION,
             "kind": "forum-urgency",
@@ -380,8 +481,26 @@ class UrgencyModel:
         model.tfidf.pipeline = joblib.load(folder / "tfidf_ridge.joblib")
         model.svr = joblib.load(folder / "svr.joblib")
         model.krr = joblib.load(folder / "krr.joblib")
+        model.joint = joblib.load(folder / "joint_ridge.joblib")
+        if (folder / "urgent_classifier.joblib").is_file():
+            model.urgent = joblib.load(folder / "urgent_classifier.joblib")
+            model.stack = joblib.load(folder / "urgent_stack.joblib")
         model._krr_offset = float(doc["krr_offset"])
         return model
+
+
+def _joint(tfidf_x: Any, emb: npt.NDArray[Any]) -> Any:
+    """TF-IDF features and sentence embeddings side by side (sparse, CSR)."""
+    return hstack([tfidf_x, csr_matrix(np.asarray(emb, dtype=np.float64))]).tocsr()
+
+
+def _aucs(positive: npt.NDArray[np.int64], scores: dict[str, FloatArray]) -> dict[str, float]:
+    """ROC-AUC of each score for ``positive`` (empty with one class)."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(np.unique(positive)) < 2:
+        return {}
+    return {name: float(roc_auc_score(positive, v)) for name, v in scores.items()}
 
 
 def _grid_oof(

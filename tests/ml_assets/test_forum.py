@@ -120,8 +120,36 @@ def test_urgency_model_learns_the_synthetic_signal(
     assert roc_auc_score(labels >= 5, pred) > 0.8
     urgent = fitted.is_urgent(list(texts))
     assert urgent.dtype == bool and urgent.sum() > 0
-    assert 1 <= fitted.threshold <= 7
-    assert set(fitted.fitted.weights) == {"tfidf", "svr", "krr"}
+    assert set(fitted.fitted.weights) == {"tfidf", "svr", "krr", "joint"}
+
+
+def test_urgent_probability_ranks_urgent_posts_and_sets_the_decision(
+    fitted: UrgencyModel, test_rows: list[tuple[str, str, float]]
+) -> None:
+    _, texts, y = zip(*test_rows, strict=True)
+    labels = np.asarray(y)
+    score, probability = fitted.score_and_probability(list(texts))
+    np.testing.assert_array_equal(score, fitted.score(list(texts)))
+    np.testing.assert_array_equal(probability, fitted.urgent_probability(list(texts)))
+    assert ((probability >= 0) & (probability <= 1)).all()
+    assert roc_auc_score(labels >= 5, probability) > 0.8
+    assert 0 < fitted.threshold < 1
+    np.testing.assert_array_equal(fitted.is_urgent(list(texts)), probability >= fitted.threshold)
+    # The inner folds measured the classifier and the stack it feeds.
+    assert set(fitted.fitted.inner_auc) == {"blend", "urgent", "stack"}
+    assert fitted.urgent is not None and fitted.stack is not None
+
+
+def test_urgency_model_without_urgent_training_posts_falls_back_to_the_score(
+    train_rows: list[tuple[str, str, float]],
+) -> None:
+    calm = [r for r in train_rows if r[2] < 5]
+    ids, texts, y = zip(*calm, strict=True)
+    model = UrgencyModel(SMALL, embedder=hash_embed).fit(list(texts), list(y), list(ids))
+    assert model.urgent is None and model.stack is None
+    score, probability = model.score_and_probability(list(texts))
+    assert set(np.unique(probability)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(probability, score >= model.fitted.score_threshold)
 
 
 def test_urgency_save_load_round_trip(
@@ -130,13 +158,19 @@ def test_urgency_save_load_round_trip(
     texts = [r[1] for r in test_rows]
     folder = fitted.save(tmp_path / "urgency")
     assert sorted(p.name for p in folder.iterdir()) == [
+        "joint_ridge.joblib",
         "krr.joblib",
         "model.json",
         "svr.joblib",
         "tfidf_ridge.joblib",
+        "urgent_classifier.joblib",
+        "urgent_stack.joblib",
     ]
     loaded = UrgencyModel.load(folder, embedder=hash_embed)
     np.testing.assert_array_equal(loaded.score(texts), fitted.score(texts))
+    np.testing.assert_array_equal(
+        loaded.urgent_probability(texts), fitted.urgent_probability(texts)
+    )
     assert loaded.threshold == fitted.threshold
     assert loaded.config == fitted.config
 

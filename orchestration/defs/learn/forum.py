@@ -121,9 +121,9 @@ def forum_post_labels(
         from ml_assets.forum.urgency import UrgencyModel
 
         model = UrgencyModel.load(root / SERVED_DIR)
-        scores = model.score(texts)
+        scores, probability = model.score_and_probability(texts)
         urgency = [float(s) for s in scores]
-        urgent = [bool(s >= model.threshold) for s in scores]
+        urgent = [bool(p >= model.threshold) for p in probability]
     out = out.with_columns(
         urgency=pl.Series(urgency, dtype=pl.Float64),
         is_urgent=pl.Series(urgent, dtype=pl.Boolean),
