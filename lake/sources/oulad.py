@@ -412,8 +412,9 @@ def _vle(df: pl.DataFrame, ctx: ParseContext, name: str, q: QuarantineBuilder) -
         _class_id().alias("class_id"),
         pl.lit(SOURCE).alias("source"),
         pl.col("activity_type").alias("content_type"),
-        _int("week_from").alias("week"),
-        _int("week_to").alias("week_to"),
+        # OULAD counts weeks from 0; the lake's week 1 is a class's first seven days.
+        (_int("week_from") + 1).alias("week"),
+        (_int("week_to") + 1).alias("week_to"),
     )
     return v.rejected, {"content_items": _arrow(items, "content_items")}
 

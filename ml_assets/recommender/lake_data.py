@@ -94,8 +94,10 @@ def interactions_and_catalogue(lake: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         "class_id",
         pl.col("content_id").alias("item_id"),
         pl.col("content_type").alias("activity_type"),
-        pl.col("week").alias("week_from"),
-        pl.col("week_to"),
+        # The lake's week 1 is a class's first seven days; the model counts weeks from 0 (as
+        # OULAD's vle.csv does), week = floor(day / 7).
+        (pl.col("week") - 1).alias("week_from"),
+        (pl.col("week_to") - 1).alias("week_to"),
         pl.col("content_title").alias("title"),
     )
     if _exists(lake, PAGES_TABLE):

@@ -928,7 +928,7 @@ class Recommender:
                 if (not np.isnan(wf) and wf == math.floor(day / 7)) or (0 <= age < 7):
                     return "released this week"
                 if not np.isnan(wf):
-                    return f"planned for week {int(wf)} of your course"
+                    return f"planned for week {int(wf) + 1} of your course"
             if group == "popular" and f[_F["class_share_all"]] > 0:
                 return "popular with your class"
         if own >= 2:

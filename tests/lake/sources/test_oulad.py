@@ -255,7 +255,7 @@ def test_silver_rows_use_oulad_ids_and_presentation_dates_when_synthetic_files_l
     items = _df(s, "content_items").sort("content_id")
     assert items.select("content_id", "class_id", "content_type", "week", "week_to").rows() == [
         ("vle_100", "AAA_2013J", "resource", None, None),
-        ("vle_101", "AAA_2013J", "quiz", 2, 3),
+        ("vle_101", "AAA_2013J", "quiz", 3, 4),  # OULAD weeks 2-3 (from 0): the lake's 3-4
     ]
 
     assessments = _df(s, "assessments").sort("assessment_id")
