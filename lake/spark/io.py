@@ -10,19 +10,31 @@ file lock is the same, so a Spark load and an embedded one never write one table
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lake import io
 from lake.settings import LakeSettings
 from lake.spark.runtime import session
 from lake.tables import TableSpec
 
+# Rows handed to Spark go through a Parquet file when there are more than this many
+# (LEARNSMART_SPARK_STAGE_ABOVE_ROWS); fewer go straight from Arrow (a file costs a few
+# milliseconds, Arrow the driver's heap).
+STAGE_ABOVE_ROWS = 50_000
+STAGING_DIR = "_staging"
+
 
 def _frame(data: pa.Table) -> Any:
-    """A Spark DataFrame of Arrow rows (types mapped by Spark's Arrow conversion).
+    """A Spark DataFrame of Arrow rows held in the driver (types mapped by Spark's Arrow
+    conversion); for small inputs only, see :func:`_rows`.
 
     Empty record batches are dropped first: pyspark 4.2's ``createDataFrame`` loses the rows of
     the batch after an empty one (6 rows in batches of 3, 2, 0 and 1 gave 5).
@@ -30,6 +42,42 @@ def _frame(data: pa.Table) -> Any:
     batches = [b for b in data.to_batches() if b.num_rows]
     table = pa.Table.from_batches(batches, schema=data.schema) if batches else data.slice(0, 0)
     return session().createDataFrame(table)
+
+
+def _stage_above_rows() -> int:
+    value = os.environ.get("LEARNSMART_SPARK_STAGE_ABOVE_ROWS", "").strip()
+    if not value:
+        return STAGE_ABOVE_ROWS
+    if not value.isdigit():
+        raise ValueError(f"LEARNSMART_SPARK_STAGE_ABOVE_ROWS must be a whole number, got {value!r}")
+    return int(value)
+
+
+@contextmanager
+def _rows(settings: LakeSettings, data: pa.Table) -> Iterator[Any]:
+    """A Spark DataFrame of ``data`` for the writes inside the block.
+
+    ``createDataFrame`` copies an Arrow table whole into the driver JVM's heap: a 5M-event day
+    ran the default 4 GiB driver out of memory. Large inputs are written instead to a Parquet
+    file under ``<lake>/_staging`` (the lake's storage, which a cluster's executors read too)
+    and read by Spark in splits; the file is deleted when the block ends.
+    """
+    if data.num_rows <= _stage_above_rows():
+        yield _frame(data)
+        return
+    folder = settings.lake / STAGING_DIR / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    try:
+        pq.write_table(
+            data,
+            folder / "part-0.parquet",
+            row_group_size=256 * 1024,
+            coerce_timestamps="us",
+            allow_truncated_timestamps=False,
+        )
+        yield session().read.schema(_frame(data.slice(0, 0)).schema).parquet(str(folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _delta(path: str) -> Any:
@@ -55,16 +103,17 @@ def replace_load(
     with io.table_lock(settings, spec):
         if retry and data.num_rows == 0:
             _delta(path).delete(predicate)
-        elif retry:
-            (
-                _frame(data)
-                .write.format("delta")
-                .mode("overwrite")
-                .option("replaceWhere", predicate)
-                .save(path)
-            )
-        else:
-            _frame(data).write.format("delta").mode("append").save(path)
+            return 0
+        with _rows(settings, data) as rows:
+            if retry:
+                (
+                    rows.write.format("delta")
+                    .mode("overwrite")
+                    .option("replaceWhere", predicate)
+                    .save(path)
+                )
+            else:
+                rows.write.format("delta").mode("append").save(path)
     return data.num_rows
 
 
@@ -76,13 +125,13 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
     plan = io.merge_plan(spec)
     dt = io.open_table(settings, spec)
     path = str(io.table_path(settings, spec))
-    with io.table_lock(settings, spec):
+    with io.table_lock(settings, spec), _rows(settings, data) as rows:
         dt.update_incremental()
         if not dt.file_uris():
-            _frame(data).write.format("delta").mode("append").save(path)
+            rows.write.format("delta").mode("append").save(path)
             return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0}
         target = _delta(path)
-        merger = target.alias("t").merge(_frame(data).alias("s"), plan.predicate)
+        merger = target.alias("t").merge(rows.alias("s"), plan.predicate)
         if plan.updates is not None:
             merger = merger.whenMatchedUpdate(condition=plan.changed, set=plan.updates)
         merger.whenNotMatchedInsertAll().execute()
@@ -102,10 +151,11 @@ def merge_update(
     condition: str,
 ) -> None:
     """``lake.io.merge_update`` on Spark (the caller holds the table's lock)."""
-    (
-        _delta(str(io.table_path(settings, spec)))
-        .alias("t")
-        .merge(_frame(source).alias("s"), predicate)
-        .whenMatchedUpdate(condition=condition, set=updates)
-        .execute()
-    )
+    with _rows(settings, source) as rows:
+        (
+            _delta(str(io.table_path(settings, spec)))
+            .alias("t")
+            .merge(rows.alias("s"), predicate)
+            .whenMatchedUpdate(condition=condition, set=updates)
+            .execute()
+        )

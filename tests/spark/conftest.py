@@ -33,6 +33,9 @@ def engines(curated: Curated, tmp_path_factory: pytest.TempPathFactory) -> Itera
     # The test data is small: a few shuffle partitions beat Spark's many tiny tasks.
     mp.setenv("LEARNSMART_SPARK_SHUFFLE_PARTITIONS", "2")
     mp.setenv("LEARNSMART_SPARK_DRIVER_MEMORY", "2g")
+    # Small enough that the event tables go to Spark through a staged Parquet file, as a large
+    # load does, while the rosters still go straight from Arrow: parity covers both ways.
+    mp.setenv("LEARNSMART_SPARK_STAGE_ABOVE_ROWS", "2000")
     spark = replace(
         curated.settings, lake=tmp_path_factory.mktemp("spark") / "lake", engine="spark"
     )

@@ -144,3 +144,28 @@ def test_rows_after_an_empty_arrow_batch_reach_spark(engines: Engines) -> None:
     ]
     rows = pa.concat_tables(batches)
     assert sorted(r[0] for r in _frame(rows).collect()) == [1, 2, 3, 4, 5, 6]
+
+
+def test_large_inputs_reach_spark_through_a_staged_parquet_file_with_the_arrow_types(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lake.spark.io import STAGING_DIR, _frame, _rows
+
+    events = pl.read_delta(str(lake_path(engines.embedded, "silver/learning_events")))
+    data = events.head(3000).to_arrow()
+    staging = engines.spark.lake / STAGING_DIR
+    monkeypatch.setenv("LEARNSMART_SPARK_STAGE_ABOVE_ROWS", "1000")
+    with _rows(engines.spark, data) as rows:
+        staged = list(staging.iterdir()) if staging.exists() else []
+        assert len(staged) == 1  # this input went through a file, not the driver's heap
+        assert rows.schema == _frame(data.slice(0, 0)).schema
+        back = pl.from_arrow(rows.toArrow())
+    assert not any(staging.iterdir())  # the file is gone after the block
+    assert isinstance(back, pl.DataFrame)
+    assert back.sort("event_id").equals(pl.from_arrow(data).sort("event_id"))
+    monkeypatch.setenv("LEARNSMART_SPARK_STAGE_ABOVE_ROWS", "many")
+    with (
+        pytest.raises(ValueError, match="LEARNSMART_SPARK_STAGE_ABOVE_ROWS"),
+        _rows(engines.spark, data),
+    ):
+        pass
