@@ -17,7 +17,7 @@ log = logging.getLogger("learnsmart.api.urgency")
 
 
 class UrgencyScorer:
-    """Urgency of a post on the 1-7 scale; ``threshold`` is the model's "urgent" cut-off."""
+    """Urgency of a post on the 1-7 scale, and whether it is urgent (:meth:`assess`)."""
 
     def __init__(self, lake: Path) -> None:
         self.folder = Path(lake) / "models" / "forum_urgency"
@@ -39,11 +39,18 @@ class UrgencyScorer:
 
     @property
     def threshold(self) -> float:
-        """Predicted urgency from which a post counts as urgent (chosen for F1 in training)."""
+        """The model's urgent probability from which a post counts as urgent (chosen for F1 in
+        training)."""
         return float(self._load().threshold)
 
     def __call__(self, text: str) -> float:
         return float(self._load().score([text])[0])
+
+    def assess(self, text: str) -> tuple[float, bool]:
+        """(urgency on the 1-7 scale, whether the post is urgent) in one pass of the model."""
+        model = self._load()
+        score, probability = model.score_and_probability([text])
+        return float(score[0]), bool(probability[0] >= model.threshold)
 
     def warm(self) -> None:
         """Load the model and the encoder in the background."""

@@ -26,7 +26,7 @@ from api.store.models import ForumPost, User
 
 router = APIRouter(prefix="/api/v1/classes/{class_id}/forum", tags=["forum"])
 SafeId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-URGENT = 5.0  # "urgent" in the labels (>= 5 of 7); a trained scorer brings its own cut-off
+URGENT = 5.0  # "urgent" in the labels (>= 5 of 7); a trained scorer decides for itself
 
 
 def _posts(svc: ServicesDep, class_id: str) -> list[dict[str, Any]]:
@@ -127,8 +127,14 @@ def _write(
         author = (user.lrs_account or user.staff_id or user.username) if user else None
         language = user.language if user else None
     scorer = svc.extras.get("urgency_model")
-    urgency = float(scorer(f"{title or ''}\n{body}")) if scorer else None
-    urgent = None if urgency is None else urgency >= getattr(scorer, "threshold", URGENT)
+    text = f"{title or ''}\n{body}"
+    urgency: float | None = None
+    urgent: bool | None = None
+    if hasattr(scorer, "assess"):  # the trained model decides "urgent" by its own probability
+        urgency, urgent = scorer.assess(text)
+    elif scorer:
+        urgency = float(scorer(text))
+        urgent = urgency >= URGENT
     role = "student" if principal.role == "student" else principal.role
     now = datetime.now(UTC)
     with svc.store.session() as s:

@@ -93,4 +93,6 @@ def test_labelled_posts_train_a_served_model_the_api_uses(
     urgent = scorer("The exam page is broken and the deadline is in an hour, please help")
     calm = scorer("Lovely lecture today, thanks for the nice examples")
     assert urgent > calm + 1.0
-    assert 1.0 < scorer.threshold < 7.0 and calm < scorer.threshold
+    assert 0.0 < scorer.threshold < 1.0  # a cut-off on the urgent probability
+    calm_text = "Lovely lecture today, thanks for the nice examples"
+    assert scorer.assess(calm_text) == (scorer(calm_text), False)
