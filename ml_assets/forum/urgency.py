@@ -341,10 +341,11 @@ class UrgencyModel:
                         .fit(joint_x[train], positive[train])
                         .decision_function(joint_x[test])
                     )
+        score_threshold = best_f1_threshold(blended, target)
         inputs = np.column_stack([blended, urgent_oof])
         stack = LogisticRegression(C=1.0).fit(inputs, positive) if classes else None
         probability = (
-            stack.predict_proba(inputs)[:, 1] if stack is not None else (blended >= URGENT_LABEL)
+            stack.predict_proba(inputs)[:, 1] if stack is not None else (blended >= score_threshold)
         ).astype(np.float64)
 
         self.fitted = _Fitted(
@@ -355,7 +356,7 @@ class UrgencyModel:
             weights={name: float(w) for name, w in zip(self.BASES, weights, strict=True)},
             intercept=intercept,
             threshold=best_f1_threshold(probability, target),
-            score_threshold=best_f1_threshold(blended, target),
+            score_threshold=score_threshold,
             inner_rmse={
                 **{name: _rmse(oof[name], target) for name in self.BASES},
                 "blend": _rmse(blended, target),
