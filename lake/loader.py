@@ -11,6 +11,7 @@ duplicated. A unit whose ledger row says ``committed`` is skipped.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import importlib
 import logging
@@ -81,6 +82,10 @@ def writes(settings: LakeSettings) -> Any:
     return io
 
 
+# A batch parser: units and context in, one result per unit (None: parse that unit alone).
+BatchParse = Callable[[list[LoadUnit], ParseContext], list[ParseResult | None]]
+
+
 class AccountingError(RuntimeError):
     """A parser's counts do not add up: a bug, never a property of the input."""
 
@@ -126,6 +131,10 @@ def ingest(
 ) -> list[LoadReport]:
     """Load every new unit of the given sources (all, in dependency order, by default);
     ``where`` narrows the units (e.g. to one landing day)."""
+    if settings.engine == "spark":
+        from lake.spark.io import clean_staging
+
+        clean_staging(settings)
     reports = []
     for source in SOURCE_ORDER:
         if sources is not None and source not in sources:
@@ -172,7 +181,8 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
     ledger.record_start(settings, units, now)
     ctx = ParseContext(settings=settings, load_id=ids[0], now=now)
 
-    parsed = _parse_batch(parser, units, ctx)
+    batch_parse, min_units = _batch_parse(settings, parser)
+    parsed = _parse_batch(parser, units, ctx, batch_parse, min_units)
 
     bronze: dict[str, list[pa.Table]] = defaultdict(list)
     quarantine: list[pa.Table] = []
@@ -227,14 +237,32 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
     return reports
 
 
+def _batch_parse(settings: LakeSettings, parser: SourceParser) -> tuple[BatchParse | None, int]:
+    """How a batch of ``parser``'s units is parsed in one call, and from how many units on:
+    on the Spark engine, with the per-record work in Spark tasks whenever the parser splits its
+    parse in two (``lake.spark.parse``); else with the parser's one-pass ``parse_batch``, if it
+    has one, for two units or more."""
+    if settings.engine == "spark":
+        from lake.spark import parse as spark_parse
+
+        if spark_parse.distributable(parser):
+            return functools.partial(spark_parse.parse_batch, settings, parser), 1
+    return getattr(parser, "parse_batch", None), 2
+
+
 def _parse_batch(
-    parser: SourceParser, units: list[LoadUnit], ctx: ParseContext
+    parser: SourceParser,
+    units: list[LoadUnit],
+    ctx: ParseContext,
+    batch_parse: BatchParse | None = None,
+    min_units: int = 2,
 ) -> list[tuple[LoadUnit, ParseResult, str | None]]:
-    """Parse a batch: in one call when the parser offers ``parse_batch`` (one vectorised pass
-    over many files), else unit by unit; each unit's accounting is checked either way. A unit
-    for which ``parse_batch`` returns None is parsed on its own, after the others."""
-    batch_parse = getattr(parser, "parse_batch", None)
-    if batch_parse is not None and len(units) > 1:
+    """Parse a batch: in one ``batch_parse`` call when there is one (the parser's one-pass
+    ``parse_batch``, or the Spark engine's distributed parse), else unit by unit; each unit's
+    accounting is checked either way. A unit for which ``batch_parse`` returns None is parsed
+    on its own, after the others. Should ``batch_parse`` raise, the batch is parsed unit by
+    unit, where a failure costs only its unit."""
+    if batch_parse is not None and len(units) >= min_units:
         try:
             results = batch_parse(units, ctx)
             done = [(u, r) for u, r in zip(units, results, strict=True) if r is not None]

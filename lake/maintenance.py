@@ -8,12 +8,14 @@ from deltalake import DeltaTable
 
 from lake import io
 from lake.settings import LakeSettings
+from lake.spark.io import clean_staging
 from lake.tables import ALL_TABLES
 
 
 def optimize_all(settings: LakeSettings, vacuum_hours: int | None = None) -> dict[str, Any]:
-    """Compact every existing table; vacuum files older than ``vacuum_hours`` when given."""
-    out: dict[str, Any] = {}
+    """Compact every existing table; vacuum files older than ``vacuum_hours`` when given.
+    Staging folders that a killed Spark write left (``_staging``) are removed too."""
+    out: dict[str, Any] = {"_staging": {"removed": clean_staging(settings)}}
     for name, spec in ALL_TABLES.items():
         if io.version(settings, spec) is None:
             continue

@@ -72,6 +72,17 @@ class QuarantineBuilder:
             target.extend(rows.column(col).to_pylist())
         self.raws.extend(clip_raw(r) for r in rows.column("raw").to_pylist())
 
+    @classmethod
+    def from_table(cls, rows: pa.Table) -> QuarantineBuilder:
+        """A builder holding ``to_table()``'s rows as they are (``raw`` already clipped)."""
+        return cls(
+            files=rows.column("file").to_pylist(),
+            lines=rows.column("line").to_pylist(),
+            codes=rows.column("reason_code").to_pylist(),
+            reasons=rows.column("reason").to_pylist(),
+            raws=rows.column("raw").to_pylist(),
+        )
+
     def __len__(self) -> int:
         return len(self.lines)
 

@@ -128,6 +128,19 @@ class ParseResult:
 
 
 @dataclass
+class UnitMap:
+    """The per-record half of parsing one unit, for parsers that split their parse in two
+    (``map_unit`` / ``reduce_units``, so the Spark engine can run the first half in its tasks):
+    ``bronze`` rows per entity, ``quarantine`` and per-file ``files`` counts, all final, and the
+    ``kept`` records from which ``reduce_units`` makes the batch's silver rows."""
+
+    bronze: dict[str, pa.Table] = field(default_factory=dict)
+    quarantine: QuarantineBuilder = field(default_factory=QuarantineBuilder)
+    files: list[FileCount] = field(default_factory=list)
+    kept: pa.Table = field(default_factory=lambda: pa.table({}))
+
+
+@dataclass
 class ParseContext:
     """Read-only view of the lake a parser may consult (rosters, identities) while parsing.
 

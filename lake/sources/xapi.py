@@ -47,6 +47,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -62,6 +63,7 @@ from lake.sources.base import (
     LoadUnit,
     ParseContext,
     ParseResult,
+    UnitMap,
     UnsupportedFileError,
     discover_files,
 )
@@ -745,6 +747,86 @@ class XapiParser:
             )
         return results
 
+    def map_inputs(self, ctx: ParseContext) -> KnownIds:
+        """What ``map_unit`` needs from the lake, read once per batch in the driver."""
+        return KnownIds.of(ctx)
+
+    def map_unit(self, unit: LoadUnit, known: KnownIds, now: datetime) -> UnitMap:
+        """The per-record half of a parse, for one unit on its own (a Spark task runs it):
+        its records read, validated and mapped; bronze lines, quarantine and per-file counts
+        final; the kept records (``kept``, ``_f`` = the file's index in the unit) waiting for
+        ``reduce_units``. Raises ``UnsupportedFileError`` for a file this source cannot read."""
+        q = QuarantineBuilder()
+        names = [unit.member_name(p) for p in unit.files]
+        records = [read_records(p, n, q) for p, n in zip(unit.files, names, strict=True)]
+        tables = [
+            rec.table.append_column("_f", pa.array(np.full(rec.table.num_rows, f, np.int32)))
+            for f, rec in enumerate(records)
+        ]
+        rejected = np.zeros(len(names), np.int64)
+        kept = pa.table({})
+        batch = pa.concat_tables(tables) if tables else _empty_records()
+        if batch.num_rows:
+            con = _connect()
+            try:
+                _register_known(con, known)
+                rejects = _validate_sql(con, batch, now)
+                kept = con.sql("SELECT * FROM kept_all").to_arrow_table()
+                con.execute("DROP TABLE IF EXISTS kept_all")
+            finally:
+                con.close()
+            rejected = _quarantine_rejects(rejects, names, [q] * len(names))
+        counts = [
+            FileCount(n, r.rows_in, r.rows_in - r.quarantined - int(bad), r.quarantined + int(bad))
+            for n, r, bad in zip(names, records, rejected, strict=True)
+        ]
+        bronze = [bronze_lines(r.table, n) for n, r in zip(names, records, strict=True)]
+        return UnitMap(
+            bronze={"statements": pa.concat_tables(bronze)}
+            if bronze
+            else {"statements": bronze_lines(_empty_records(), "")},
+            quarantine=q,
+            files=counts,
+            kept=kept,
+        )
+
+    def reduce_units(
+        self, units: list[LoadUnit], maps: list[UnitMap | None], ctx: ParseContext
+    ) -> list[ParseResult | None]:
+        """The batch-level half: silver rows (identity resolution, the first file's copy of a
+        repeated statement, quiz attempts) made once from the kept records of every unit's
+        ``map_unit``, as ``parse_batch`` makes them. A unit without a map gets ``None``."""
+        results: list[ParseResult | None] = []
+        kept: list[pa.Table] = []
+        load_ids: list[str] = []
+        for unit, m in zip(units, maps, strict=True):
+            if m is None:
+                results.append(None)
+                continue
+            result = ParseResult(
+                bronze=dict(m.bronze), quarantine=m.quarantine, files=list(m.files)
+            )
+            if m.kept.num_rows:
+                shift = pc.add(m.kept.column("_f"), pa.scalar(len(load_ids), pa.int32()))
+                kept.append(m.kept.set_column(m.kept.column_names.index("_f"), "_f", shift))
+            load_ids += [unit.load_id] * len(m.files)
+            results.append(result)
+        first = next((r for r in results if r is not None), None)
+        if first is None or not kept:
+            return results
+        con = _connect()
+        try:
+            _register_known(con, ctx)
+            con.register("kept_maps", pa.concat_tables(kept))
+            con.execute("CREATE OR REPLACE TEMP TABLE kept_all AS SELECT * FROM kept_maps")
+            con.unregister("kept_maps")
+            silver_out = _silver_tables(con, ctx, multi=len(load_ids) > 1)
+            con.execute("DROP TABLE IF EXISTS kept_all")
+        finally:
+            con.close()
+        first.silver = _finish_silver(ctx, {t: [rows] for t, rows in silver_out.items()}, load_ids)
+        return results
+
 
 def _finish_silver(
     ctx: ParseContext, parts: dict[str, list[pa.Table]], load_ids: list[str]
@@ -932,14 +1014,31 @@ def _isolate(
     return out
 
 
-def _register_known(con: duckdb.DuckDBPyConnection, ctx: ParseContext) -> None:
-    classes = sorted(ctx.known_ids("classes", "class_id"))
-    # Questions are content too: an answered statement's object is an item of an item bank.
-    content = sorted(
-        ctx.known_ids("content_items", "content_id") | ctx.known_ids("items", "item_id")
-    )
-    con.register("known_classes", pa.table({"class_id": pa.array(classes, pa.string())}))
-    con.register("known_content", pa.table({"content_id": pa.array(content, pa.string())}))
+@dataclass(frozen=True)
+class KnownIds:
+    """The lake's ids a statement is checked and mapped against: class ids, and content ids
+    (questions are content too: an answered statement's object is an item of an item bank)."""
+
+    classes: tuple[str, ...]
+    content: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ctx: ParseContext) -> KnownIds:
+        """The ids known to ``ctx`` (stored and pending silver rows)."""
+        return cls(
+            tuple(sorted(ctx.known_ids("classes", "class_id"))),
+            tuple(
+                sorted(
+                    ctx.known_ids("content_items", "content_id") | ctx.known_ids("items", "item_id")
+                )
+            ),
+        )
+
+
+def _register_known(con: duckdb.DuckDBPyConnection, ctx: ParseContext | KnownIds) -> None:
+    known = ctx if isinstance(ctx, KnownIds) else KnownIds.of(ctx)
+    con.register("known_classes", pa.table({"class_id": pa.array(known.classes, pa.string())}))
+    con.register("known_content", pa.table({"content_id": pa.array(known.content, pa.string())}))
 
 
 def _transform_sql(
@@ -954,7 +1053,24 @@ def _transform_sql(
     are looked for within each file, across chunks too; silver rows carry ``_f``, and a
     statement id kept in several files is kept once, from the first file (as the insert-only
     merge would keep it)."""
-    now_sql = f"TIMESTAMPTZ {_q(ctx.now.isoformat())}"
+    rejects = _validate_sql(con, records, ctx.now)
+    # Silver first: should it fail, nothing of this batch has reached the quarantine yet.
+    silver_out = _silver_tables(con, ctx, multi=len(names) > 1)
+    con.execute("DROP TABLE IF EXISTS kept_all")
+    rejected = _quarantine_rejects(rejects, names, qs)
+    return _Transformed(silver_out, rejected)
+
+
+def _validate_sql(
+    con: duckdb.DuckDBPyConnection, records: pa.Table, now: datetime
+) -> list[pa.Table]:
+    """The per-record half of ``_transform_sql``: validate and map ``records`` (``_f``,
+    ``_line``, ``text``), leaving the kept ones in the temp table ``kept_all``; returns the
+    rejected ones (``_chunk_rejects`` tables). Needs ``known_classes`` and ``known_content``
+    registered on ``con``. What it decides for a record depends only on that record, the
+    earlier records of its own file (duplicates) and the known ids, so files may be validated
+    apart (the Spark engine does it in its tasks) and their kept rows joined afterwards."""
+    now_sql = f"TIMESTAMPTZ {_q(now.isoformat())}"
     rules = _checks(now_sql)
     schema = _q(json.dumps(_SCHEMA))
     # Records go through the SQL stages CHUNK_LINES at a time (in (file, line) order), which
@@ -994,11 +1110,7 @@ def _transform_sql(
         con.unregister("src")
     for table in ("st", "precise", "ctx", "objs", "fin", "seen"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    # Silver first: should it fail, nothing of this batch has reached the quarantine yet.
-    silver_out = _silver_tables(con, ctx, multi=len(names) > 1)
-    con.execute("DROP TABLE IF EXISTS kept_all")
-    rejected = _quarantine_rejects(rejects, names, qs)
-    return _Transformed(silver_out, rejected)
+    return rejects
 
 
 def _stage1(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,9 @@ from lake.tables import TableSpec
 # milliseconds, Arrow the driver's heap).
 STAGE_ABOVE_ROWS = 50_000
 STAGING_DIR = "_staging"
+# A staging folder lives as long as one write or one batch's parse; one this old was left by a
+# process that was killed mid-write.
+STALE_STAGING_HOURS = 24.0
 
 
 def _frame(data: pa.Table) -> Any:
@@ -78,6 +82,29 @@ def _rows(settings: LakeSettings, data: pa.Table) -> Iterator[Any]:
         yield session().read.schema(_frame(data.slice(0, 0)).schema).parquet(str(folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_staging(settings: LakeSettings, older_than_hours: float = STALE_STAGING_HOURS) -> int:
+    """Remove the staging folders under ``<lake>/_staging`` last changed more than
+    ``older_than_hours`` ago (what a killed Spark write or parse leaves behind); returns how
+    many. Younger ones may belong to a load still running and are kept."""
+    root = settings.lake / STAGING_DIR
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than_hours * 3600
+    removed = 0
+    for folder in root.iterdir():
+        try:
+            stale = folder.stat().st_mtime < cutoff
+        except FileNotFoundError:  # removed by its own writer meanwhile
+            continue
+        if stale:
+            if folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                folder.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _delta(path: str) -> Any:

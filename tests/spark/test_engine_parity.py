@@ -3,6 +3,7 @@ same bronze, silver, quarantine and heavy gold tables, and read each other's tab
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
+from lake.settings import LakeSettings
 from lake.tables import BRONZE_TABLES, SILVER, bronze_spec, quarantine_spec
 from tests.conftest import Curated, run_dbt
 from tests.spark.conftest import Engines, lake_path
@@ -169,3 +171,32 @@ def test_large_inputs_reach_spark_through_a_staged_parquet_file_with_the_arrow_t
         _rows(engines.spark, data),
     ):
         pass
+
+
+def test_statements_are_validated_in_spark_tasks_not_in_the_driver(
+    engines: Engines, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lake import loader
+    from lake.sources import xapi
+
+    def in_the_driver(*args: object, **kwargs: object) -> None:
+        raise AssertionError("xAPI records were validated in the driver")
+
+    lake = replace(engines.spark, lake=tmp_path / "lake")
+    loader.ingest(replace(lake, engine="embedded"), ("oneroster", "content"))
+    # The driver cannot validate a record now; Spark's Python workers import their own copy.
+    monkeypatch.setattr(xapi, "_validate_sql", in_the_driver)
+    reports = loader.ingest(lake, ("xapi",))
+    assert reports and all(r.error is None for r in reports)
+    quarantine = pl.read_delta(str(lake_path(lake, "quarantine/xapi")))
+    assert "parser_error" not in quarantine["reason_code"].to_list()  # no driver fallback
+    staging = lake.lake / "_staging"
+    assert not staging.exists() or not any(staging.iterdir())
+
+    def xapi_events(settings: LakeSettings) -> pl.DataFrame:
+        events = pl.read_delta(str(lake_path(settings, "silver/learning_events")))
+        return events.filter(pl.col("source") == "xapi").select("event_id", "student_id")
+
+    expected = xapi_events(engines.embedded)
+    assert expected.height > 0
+    assert xapi_events(lake).sort("event_id").equals(expected.sort("event_id"))

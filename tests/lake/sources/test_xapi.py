@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from lake import io, loader
 from lake.settings import LakeSettings
-from lake.sources.base import LoadUnit
+from lake.sources.base import LoadUnit, ParseContext, ParseResult
 from lake.sources.xapi import statement_uuid5
 from lake.tables import bronze_spec, quarantine_spec, silver
 from tests.lake.sources.xapi_gen import (
@@ -757,21 +757,31 @@ def _lake_contents(settings: LakeSettings) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _map_reduce(units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
+    """The Spark engine's split parse, run in this process: each unit mapped on its own (with
+    no view of the others), then the batch reduced."""
+    parser = loader.parser_for("xapi")
+    maps = [parser.map_unit(u, parser.map_inputs(ctx), ctx.now) for u in units]
+    return parser.reduce_units(units, maps, ctx)
+
+
 def test_parse_batch_matches_loading_files_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = _batch_files()
     lakes = {}
-    for mode in ("batch", "one_by_one"):
+    for mode in ("batch", "map_reduce", "one_by_one"):
         s = LakeSettings(lake=tmp_path / mode / "lake", landing=tmp_path / mode / "landing")
         _known(s, ["class-1"], ["page-1", "q1"])
         for name, data in files.items():
             _write(s, name, data)
         units = loader.pending_units(s, "xapi")
         assert len(units) == 3
-        if mode == "batch":
+        if mode != "one_by_one":
             with monkeypatch.context() as m:  # the batch path must not fall back to parse
                 m.setattr(type(loader.parser_for("xapi")), "parse", None)
+                if mode == "map_reduce":
+                    m.setattr(loader, "_batch_parse", lambda settings, parser: (_map_reduce, 1))
                 reports = loader.load_batch(s, units)
         else:
             reports = [loader.load_unit(s, u) for u in units]
@@ -780,6 +790,7 @@ def test_parse_batch_matches_loading_files_one_by_one(
             _lake_contents(s),
         )
     batch, one_by_one = lakes["batch"], lakes["one_by_one"]
+    assert lakes["map_reduce"] == batch
     assert batch[0] == one_by_one[0]
     assert [r[2:] for r in batch[0]] == [(7, 5, 2), (4, 4, 0), (3, 1, 2)]
     assert batch[1] == one_by_one[1]
