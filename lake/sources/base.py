@@ -156,9 +156,10 @@ class ParseContext:
     _pending: dict[str, list[pa.Table]] = field(default_factory=dict)
 
     def add_pending(self, silver_rows: dict[str, pa.Table]) -> None:
-        """Make a parsed unit's silver rows visible to the units parsed after it."""
+        """Make a parsed unit's silver rows visible to the units parsed after it (adding the
+        same table again changes nothing)."""
         for table, rows in silver_rows.items():
-            if rows.num_rows:
+            if rows.num_rows and not any(r is rows for r in self._pending.get(table, [])):
                 self._pending.setdefault(table, []).append(rows)
                 for key in list(self._cache):
                     if key.split(".", 1)[0] == table or (

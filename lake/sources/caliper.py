@@ -39,6 +39,7 @@ from urllib.parse import unquote
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lake.quarantine import QuarantineBuilder, Reason
 from lake.sources.base import (
@@ -46,6 +47,7 @@ from lake.sources.base import (
     LoadUnit,
     ParseContext,
     ParseResult,
+    UnitMap,
     UnsupportedFileError,
     discover_files,
 )
@@ -301,15 +303,32 @@ class CaliperParser:
 
     def parse(self, unit: LoadUnit, ctx: ParseContext) -> ParseResult:
         """Parse every file of the unit; bad records go to quarantine, never raise."""
-        result = ParseResult()
-        classes = ctx.known_ids("classes", "class_id")
-        content = ctx.known_ids("content_items", "content_id")
+        result = self.reduce_units(
+            [unit], [self.map_unit(unit, self.map_inputs(ctx), ctx.now)], ctx
+        )
+        return result[0]  # type: ignore[return-value]
+
+    def map_inputs(self, ctx: ParseContext) -> tuple[frozenset[str], frozenset[str]]:
+        """What ``map_unit`` needs from the lake: the known class and content ids."""
+        return (
+            frozenset(ctx.known_ids("classes", "class_id")),
+            frozenset(ctx.known_ids("content_items", "content_id")),
+        )
+
+    def map_unit(
+        self, unit: LoadUnit, known: tuple[frozenset[str], frozenset[str]], now: datetime
+    ) -> UnitMap:
+        """The per-record half of a parse (a Spark task may run it): every event of the unit
+        validated and mapped, bronze, quarantine and counts final; the kept events (``kept``,
+        with the actor's IRI in ``_actor``) wait for ``reduce_units`` to name their students."""
+        classes, content = known
+        quarantine = QuarantineBuilder()
         bronze: dict[str, list[Any]] = {"_source_file": [], "_line": [], "record": []}
         events: list[dict[str, Any]] = []
-        actors: list[str] = []
+        files: list[FileCount] = []
         for path in unit.files:
             name = unit.member_name(path)
-            records = _read(path, name, result.quarantine)
+            records = _read(path, name, quarantine)
             described = {
                 str(r.item["id"]): str(r.item["type"])
                 for r in records.items
@@ -326,7 +345,7 @@ class CaliperParser:
                     _dumps({**rec.envelope, "data": [rec.item]}) if rec.envelope else rec.raw
                 )
                 try:
-                    row = _event_row(rec, ctx.now, described, classes, content)
+                    row = _event_row(rec, now, described, classes, content)
                     if row is not None:
                         first = seen.setdefault(row["event_id"], rec.line)
                         if first != rec.line:
@@ -335,29 +354,51 @@ class CaliperParser:
                                 f"event id {row['event_id']} repeats record {first}",
                             )
                 except RejectError as rej:
-                    result.quarantine.add(
-                        name, rec.line, rej.code, f"{rec.where}: {rej.reason}", rec.raw
-                    )
+                    quarantine.add(name, rec.line, rej.code, f"{rec.where}: {rej.reason}", rec.raw)
                     rejected += 1
                     continue
                 if row is not None:
-                    if row["_actor"]:
-                        actors.append(row["_actor"])
                     events.append(row)
             quarantined = records.quarantined + rejected
-            result.files.append(
+            files.append(
                 FileCount(name, records.rows_in, records.rows_in - quarantined, quarantined)
             )
-        result.bronze["events"] = pa.table(
-            {
-                "_source_file": pa.array(bronze["_source_file"], pa.string()),
-                "_line": pa.array(bronze["_line"], pa.int64()),
-                "record": pa.array(bronze["record"], pa.string()),
-            }
+        return UnitMap(
+            bronze={
+                "events": pa.table(
+                    {
+                        "_source_file": pa.array(bronze["_source_file"], pa.string()),
+                        "_line": pa.array(bronze["_line"], pa.int64()),
+                        "record": pa.array(bronze["record"], pa.string()),
+                    }
+                )
+            },
+            quarantine=quarantine,
+            files=files,
+            kept=_events_table(events),
         )
-        if events:
-            self._add_silver(result, ctx, events, actors)
-        return result
+
+    def reduce_units(
+        self, units: list[LoadUnit], maps: list[UnitMap | None], ctx: ParseContext
+    ) -> list[ParseResult | None]:
+        """Name the students of every unit's kept events, unit after unit as if each were
+        loaded after the ones before it: an actor new to the lake becomes a student once, in
+        the first unit that has it. A unit without a map gets ``None``."""
+        results: list[ParseResult | None] = []
+        created: set[str] = set()
+        for m in maps:
+            if m is None:
+                results.append(None)
+                continue
+            result = ParseResult(
+                bronze=dict(m.bronze), quarantine=m.quarantine, files=list(m.files)
+            )
+            if m.kept.num_rows:
+                events = m.kept.to_pylist()
+                actors = [e["_actor"] for e in events if e["_actor"]]
+                self._add_silver(result, ctx, events, actors, created)
+            results.append(result)
+        return results
 
     def _add_silver(
         self,
@@ -365,14 +406,26 @@ class CaliperParser:
         ctx: ParseContext,
         events: list[dict[str, Any]],
         actors: list[str],
+        created: set[str],
     ) -> None:
         mapping, identity, students = resolve_actors(ctx, actors, events)
+        # Actors an earlier unit of the batch made students of: theirs already.
+        fresh = pc.invert(
+            pc.is_in(identity.column("identifier"), pa.array(sorted(created), pa.string()))
+        )
+        identity, students = identity.filter(fresh), students.filter(fresh)
+        created.update(identity.column("identifier").to_pylist())
         for e in events:
             e["student_id"] = mapping.get(e.pop("_actor") or "")
         result.silver["learning_events"] = pa.Table.from_pylist(events)
         if identity.num_rows:
             result.silver["student_identity"] = identity
             result.silver["students"] = students
+
+
+def _events_table(events: list[dict[str, Any]]) -> pa.Table:
+    """The kept events as a table (rows as ``_event_row`` makes them)."""
+    return pa.Table.from_pylist(events) if events else pa.table({})
 
 
 def resolve_actors(

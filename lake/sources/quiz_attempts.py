@@ -36,6 +36,7 @@ from lake.sources.base import (
     LoadUnit,
     ParseContext,
     ParseResult,
+    UnitMap,
     discover_files,
 )
 from lake.sources.records import (
@@ -231,17 +232,57 @@ class QuizAttemptsParser:
 
     def parse(self, unit: LoadUnit, ctx: ParseContext) -> ParseResult:
         """Parse one file; every record is kept or quarantined."""
+        unit_map = self.map_unit(unit, self.map_inputs(ctx), ctx.now)
+        return self.reduce_units([unit], [unit_map], ctx)[0]  # type: ignore[return-value]
+
+    def map_inputs(self, ctx: ParseContext) -> frozenset[str]:
+        """What ``map_unit`` needs from the lake: the known class ids."""
+        return frozenset(ctx.known_ids("classes", "class_id"))
+
+    def map_unit(self, unit: LoadUnit, known_classes: frozenset[str], now: dt.datetime) -> UnitMap:
+        """The per-record half of a parse (a Spark task may run it): every response of the
+        unit validated; bronze, quarantine and counts final; the kept responses (``kept``)
+        wait for ``reduce_units`` to name their students and make their attempts."""
         result = ParseResult()
+        kept: dict[str, pa.Table] = {}
         for path in unit.files:
             name = unit.member_name(path)
-            kept = self._parse_file(path, name, ctx, result)
-            result.silver = _concat_silver(result.silver, kept)
-        if "item_responses" in result.silver:
-            self._finish(ctx, result)
-        return result
+            kept = _concat_silver(kept, self._parse_file(path, name, known_classes, now, result))
+        return UnitMap(
+            bronze=result.bronze,
+            quarantine=result.quarantine,
+            files=result.files,
+            kept=kept.get("item_responses", pa.table({})),
+        )
+
+    def reduce_units(
+        self, units: list[LoadUnit], maps: list[UnitMap | None], ctx: ParseContext
+    ) -> list[ParseResult | None]:
+        """Students and attempts of every unit's kept responses, unit after unit, each seeing
+        the ones before it (an attempt answered over two files adds up both), as when the
+        files load one by one. A unit without a map gets ``None``."""
+        results: list[ParseResult | None] = []
+        for m in maps:
+            if m is None:
+                results.append(None)
+                continue
+            result = ParseResult(
+                bronze=dict(m.bronze), quarantine=m.quarantine, files=list(m.files)
+            )
+            if m.kept.num_rows or m.kept.num_columns:
+                result.silver["item_responses"] = m.kept
+                self._finish(ctx, result)
+                ctx.add_pending(result.silver)
+            results.append(result)
+        return results
 
     def _parse_file(
-        self, path: Path, name: str, ctx: ParseContext, result: ParseResult
+        self,
+        path: Path,
+        name: str,
+        known_classes: frozenset[str],
+        now: dt.datetime,
+        result: ParseResult,
     ) -> dict[str, pa.Table]:
         q = result.quarantine
         rec = read_records(path, name, q, FIELDS)
@@ -251,15 +292,9 @@ class QuizAttemptsParser:
             con.register("records", rec.table)
             con.register(
                 "known",
-                pa.table(
-                    {
-                        "known_class_id": pa.array(
-                            sorted(ctx.known_ids("classes", "class_id")), pa.string()
-                        )
-                    }
-                ),
+                pa.table({"known_class_id": pa.array(sorted(known_classes), pa.string())}),
             )
-            checked = con.sql(_validation_sql(ctx.now)).to_arrow_table()
+            checked = con.sql(_validation_sql(now)).to_arrow_table()
             con.register("checked", checked)
             bad = checked.filter(pc.is_valid(checked.column("code")))
             add_quarantine(q, name, bad.select(["_line", "_raw", "code", "reason"]))

@@ -1,16 +1,16 @@
 """Parsing on Spark: the per-record work of a batch runs in Spark tasks, one landing file each.
 
-A parser that splits its parse in two (``map_unit`` / ``reduce_units``, today xAPI's) is run
-here when the engine is Spark:
+A parser that splits its parse in two (``map_inputs`` / ``map_unit`` / ``reduce_units``: the
+event sources xAPI, Caliper and quiz attempts) is run here when the engine is Spark:
 
 * **map**, in the executors: each unit (landing file) is read, validated and mapped by the
   parser's own ``map_unit`` in its own task, exactly the code the embedded engine runs. Its
   bronze lines, quarantine rows and kept records are written as Arrow files under
   ``<lake>/_staging/<batch>/<unit>/`` (the lake's storage, which a cluster's executors share),
   its per-file counts as JSON; the task returns only a status row.
-* **reduce**, in the driver: the parser's ``reduce_units`` makes the batch's silver rows once
-  from every unit's kept records (identity resolution, the first file's copy of a repeated
-  statement, quiz attempts), as its one-pass ``parse_batch`` does.
+* **reduce**, in the driver: the parser's ``reduce_units`` makes the batch's silver rows from
+  every unit's kept records (identity resolution, the first file's copy of a repeated
+  statement, quiz attempts), as the embedded engine does.
 
 The staging folder is removed when the batch has been read back. A unit whose file the parser
 cannot read gets ``None`` (the loader parses it alone and quarantines it whole); any other

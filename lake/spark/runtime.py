@@ -11,8 +11,9 @@ Where it runs, from the environment:
   sees (a shared mount or object storage).
 * ``LEARNSMART_SPARK_REMOTE``: a Spark Connect URL (``sc://host:15002``) instead of a master; the
   server must have been started with the delta-spark jars and extension.
-* ``PYSPARK_PYTHON``: the Python of the workers that run the xAPI parse; on a local master this
-  process's own interpreter by default, on a cluster one with this project installed.
+* ``PYSPARK_PYTHON``: the Python of the workers that run the event sources' parse; on a local
+  master this process's own interpreter by default, on a cluster one with this project
+  installed.
 * ``LEARNSMART_SPARK_DRIVER_MEMORY`` (default ``4g``), ``LEARNSMART_SPARK_SHUFFLE_PARTITIONS``
   (default 8, fit for one machine; raise it on a cluster), ``LEARNSMART_SPARK_JAVA_HOME``,
   ``LEARNSMART_M2_REPO`` (default ``~/.m2/repository``).
@@ -117,8 +118,8 @@ def session() -> SparkSession:
         os.environ.setdefault("JAVA_HOME", java_home())
         master = os.environ.get("LEARNSMART_SPARK_MASTER", "local[*]")
         if master.startswith("local"):
-            # Python workers (the xAPI parse runs in them) use this interpreter, whose packages
-            # they import, not whatever `python3` comes first on the PATH.
+            # Python workers (the event sources' parse runs in them) use this interpreter, whose
+            # packages they import, not whatever `python3` comes first on the PATH.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.appName("learnsmart").master(master)
         for key, value in _builder_config().items():

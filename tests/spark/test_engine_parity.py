@@ -173,30 +173,43 @@ def test_large_inputs_reach_spark_through_a_staged_parquet_file_with_the_arrow_t
         pass
 
 
-def test_statements_are_validated_in_spark_tasks_not_in_the_driver(
+def test_event_records_are_validated_in_spark_tasks_not_in_the_driver(
     engines: Engines, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lake import loader
-    from lake.sources import xapi
+    from lake.sources import caliper, quiz_attempts, xapi
 
     def in_the_driver(*args: object, **kwargs: object) -> None:
-        raise AssertionError("xAPI records were validated in the driver")
+        raise AssertionError("event records were validated in the driver")
 
     lake = replace(engines.spark, lake=tmp_path / "lake")
-    loader.ingest(replace(lake, engine="embedded"), ("oneroster", "content"))
+    # Rosters and catalogues first, as the full load has them (embedded: quicker, same rows).
+    loader.ingest(replace(lake, engine="embedded"), ("oneroster", "oulad", "content", "forum"))
     # The driver cannot validate a record now; Spark's Python workers import their own copy.
     monkeypatch.setattr(xapi, "_validate_sql", in_the_driver)
-    reports = loader.ingest(lake, ("xapi",))
-    assert reports and all(r.error is None for r in reports)
-    quarantine = pl.read_delta(str(lake_path(lake, "quarantine/xapi")))
-    assert "parser_error" not in quarantine["reason_code"].to_list()  # no driver fallback
+    monkeypatch.setattr(caliper, "_event_row", in_the_driver)
+    monkeypatch.setattr(quiz_attempts, "_validation_sql", in_the_driver)
+    reports = loader.ingest(lake, ("quiz_attempts", "xapi", "caliper"))
+    assert {r.source for r in reports} == {"quiz_attempts", "xapi", "caliper"}
+    assert all(r.error is None for r in reports)
+    for source in ("quiz_attempts", "xapi", "caliper"):
+        quarantine = pl.read_delta(str(lake_path(lake, f"quarantine/{source}")))
+        assert "parser_error" not in quarantine["reason_code"].to_list()  # no driver fallback
     staging = lake.lake / "_staging"
     assert not staging.exists() or not any(staging.iterdir())
 
-    def xapi_events(settings: LakeSettings) -> pl.DataFrame:
-        events = pl.read_delta(str(lake_path(settings, "silver/learning_events")))
-        return events.filter(pl.col("source") == "xapi").select("event_id", "student_id")
+    def rows(settings: LakeSettings, table: str, key: list[str]) -> pl.DataFrame:
+        df = pl.read_delta(str(lake_path(settings, f"silver/{table}")))
+        return (
+            df.filter(pl.col("source").is_in(["xapi", "caliper", "quiz_attempts"]))
+            .select([*key, "source", "student_id"])
+            .sort(key)
+        )
 
-    expected = xapi_events(engines.embedded)
-    assert expected.height > 0
-    assert xapi_events(lake).sort("event_id").equals(expected.sort("event_id"))
+    for table, key in (
+        ("learning_events", ["event_id"]),
+        ("item_responses", ["attempt_id", "item_id"]),
+    ):
+        expected = rows(engines.embedded, table, key)
+        assert expected.height > 0, table
+        assert rows(lake, table, key).equals(expected), table

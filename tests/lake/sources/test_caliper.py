@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from lake import io, loader
 from lake.settings import LakeSettings
-from lake.sources.base import LoadUnit
+from lake.sources.base import LoadUnit, ParseContext, ParseResult
 from lake.tables import bronze_spec, quarantine_spec, silver
 
 CTX = "http://purl.imsglobal.org/ctx/caliper/v1p2"
@@ -346,3 +346,84 @@ def test_hostile_input_never_raises(
     for r in reports:
         assert r.error is None, r.error
         assert r.rows_in == r.rows_kept + r.rows_quarantined
+
+
+def _map_reduce(units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
+    """The Spark engine's split parse, run in this process: each unit mapped on its own (with
+    no view of the others), then the batch reduced."""
+    parser = loader.parser_for("caliper")
+    maps = [parser.map_unit(u, parser.map_inputs(ctx), ctx.now) for u in units]
+    return parser.reduce_units(units, maps, ctx)
+
+
+def test_split_parse_of_a_batch_matches_loading_files_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = "https://lms.example.edu/users/new-1"
+    repeated = event()
+    files = {
+        # The new actor first appears in a.jsonl, later in the day than in b.jsonl: it is first
+        # seen where it is first loaded, as one file after the other.
+        "a.jsonl": _lines(
+            envelope(
+                event(actor={"id": new, "type": "Person"}, eventTime="2026-09-01T12:00:00Z"),
+                repeated,
+                repeated,  # a duplicate within the file
+            )
+        )
+        + b"{not json\n",
+        "b.jsonl": _lines(
+            envelope(
+                event(actor={"id": new, "type": "Person"}, eventTime="2026-09-01T08:00:00Z"),
+                event(actor={"id": "https://lms.example.edu/users/new-2", "type": "Person"}),
+                event(
+                    group={"id": "https://lms.example.edu/sections/404", "type": "CourseSection"}
+                ),
+            )
+        ),
+    }
+    lakes = {}
+    for mode in ("one_by_one", "batch", "map_reduce"):
+        s = LakeSettings(lake=tmp_path / mode / "lake", landing=tmp_path / mode / "landing")
+        io.merge(s, silver("classes"), pa.table({"class_id": [SECTION], "source": ["t"]}), "l")
+        for name, data in files.items():
+            _write(s, name, data)
+        units = loader.pending_units(s, "caliper")
+        with monkeypatch.context() as m:
+            if mode == "map_reduce":
+                m.setattr(loader, "_batch_parse", lambda settings, parser: (_map_reduce, 1))
+            reports = (
+                [loader.load_unit(s, u) for u in units]
+                if mode == "one_by_one"
+                else loader.load_batch(s, units)
+            )
+        contents = {}
+        for spec in (
+            silver("learning_events"),
+            silver("students"),
+            silver("student_identity"),
+            quarantine_spec("caliper"),
+            bronze_spec("caliper", "events"),
+        ):
+            rows = [
+                {
+                    k: v
+                    for k, v in r.items()
+                    if k not in {"_loaded_at", "_ingested_at", "quarantined_at", "_ingest_date"}
+                }
+                for r in io.read(s, spec).to_pylist()
+            ]
+            contents[spec.name] = sorted(
+                rows, key=lambda r: json.dumps(r, default=str, sort_keys=True)
+            )
+        lakes[mode] = ([(r.rows_in, r.rows_kept, r.rows_quarantined) for r in reports], contents)
+    assert lakes["batch"] == lakes["one_by_one"]
+    assert lakes["map_reduce"] == lakes["one_by_one"]
+    counts, contents = lakes["map_reduce"]
+    assert counts == [(4, 2, 2), (3, 2, 1)]
+    identity = {r["identifier"]: r["student_id"] for r in contents["silver/student_identity"]}
+    assert set(identity) == {USER, new, "https://lms.example.edu/users/new-2"}  # each once
+    first_seen = {r["student_id"]: r["first_seen_at"] for r in contents["silver/students"]}
+    assert len(first_seen) == 3
+    # new-1 is first seen where it was first loaded (a.jsonl, 12:00), not at b.jsonl's 08:00.
+    assert first_seen[identity[new]].isoformat() == "2026-09-01T12:00:00+00:00"

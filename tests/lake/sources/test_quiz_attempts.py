@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from lake import io, ledger
+from lake import io, ledger, loader
 from lake.loader import ingest, load_unit
 from lake.privacy.pseudonym import student_pseudonym
 from lake.settings import LakeSettings
-from lake.sources.base import LoadUnit
+from lake.sources.base import LoadUnit, ParseContext, ParseResult
 from lake.tables import LOADS, bronze_spec, quarantine_spec, silver
 
 SOURCE = "quiz_attempts"
@@ -463,3 +463,65 @@ def test_hostile_input_never_raises_and_balances(
     loads = io.read(settings, LOADS)
     q = io.read(settings, quarantine_spec(SOURCE))
     assert pc.sum(loads.column("rows_quarantined")).as_py() in (None, q.num_rows)
+
+
+def _map_reduce(units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
+    """The Spark engine's split parse, run in this process: each unit mapped on its own (with
+    no view of the others), then the batch reduced."""
+    parser = loader.parser_for(SOURCE)
+    maps = [parser.map_unit(u, parser.map_inputs(ctx), ctx.now) for u in units]
+    return parser.reduce_units(units, maps, ctx)
+
+
+def test_split_parse_of_a_batch_matches_loading_files_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day1 = [
+        response(answered_at="2026-09-01T23:59:00Z", submitted_at=None, score="1", max_score="2"),
+        response(attempt_id="att-2", student_id="stu-2", answered_at="2026-09-01T11:00:00Z"),
+        response(attempt_id="att-3", class_id="class-404"),  # unknown class: quarantined
+    ]
+    day2 = [
+        response(
+            item_id="item-2",
+            answered_at="2026-09-02T00:05:00Z",
+            started_at=None,
+            submitted_at="2026-09-02T00:06:00Z",
+            score="0",
+            is_correct="false",
+        ),  # the rest of att-1
+        response(attempt_id="att-4", student_id="stu-2", answered_at="2026-09-02T09:00:00Z"),
+    ]
+    stamps = {"_loaded_at", "_ingested_at", "_ingest_date", "quarantined_at", "first_seen_at"}
+    lakes = {}
+    for mode in ("one_by_one", "batch", "map_reduce"):
+        s = LakeSettings(lake=tmp_path / mode / "lake", landing=tmp_path / mode / "landing")
+        add_classes(s, "class-1")
+        write(s, "2026-09-01/a.csv", csv_text(day1))
+        write(s, "2026-09-02/b.csv", csv_text(day2))
+        units = loader.pending_units(s, SOURCE)
+        with monkeypatch.context() as m:
+            if mode == "map_reduce":
+                m.setattr(loader, "_batch_parse", lambda settings, parser: (_map_reduce, 1))
+            reports = (
+                [load_unit(s, u) for u in units]
+                if mode == "one_by_one"
+                else loader.load_batch(s, units)
+            )
+        contents = {
+            table: sorted(
+                ({k: v for k, v in r.items() if k not in stamps} for r in read(s, table)),
+                key=lambda r: json.dumps(r, default=str, sort_keys=True),
+            )
+            for table in ("item_responses", "quiz_attempts", "students", "student_identity")
+        }
+        contents["quarantine"] = sorted((q["line"], q["reason_code"]) for q in quarantine(s))
+        lakes[mode] = ([(r.rows_in, r.rows_kept, r.rows_quarantined) for r in reports], contents)
+    assert lakes["batch"] == lakes["one_by_one"]
+    assert lakes["map_reduce"] == lakes["one_by_one"]
+    counts, contents = lakes["map_reduce"]
+    assert counts == [(3, 2, 1), (2, 2, 0)]
+    attempts = {a["attempt_id"]: a for a in contents["quiz_attempts"]}
+    # att-1 adds up both files: 1 + 0 points; maximum 1 (a stored response, no item bank) + 1.
+    assert (attempts["att-1"]["score"], attempts["att-1"]["max_score"]) == (1.0, 2.0)
+    assert len(contents["student_identity"]) == 2  # stu-1 and stu-2, each once
