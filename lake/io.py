@@ -114,6 +114,24 @@ def read_delta(
     return delta_dataset(dt, partitions).to_table(columns=columns)
 
 
+class MissingTableError(ValueError):
+    """A table that a reader depends on was never written (its upstream was not built)."""
+
+
+def read_path(lake: Path, relative: str, columns: list[str] | None = None) -> pa.Table:
+    """The table at ``<lake>/<relative>`` (``gold/...`` or ``silver/...``), ``columns`` only.
+
+    Raises:
+        MissingTableError: when no Delta table is there.
+    """
+    path = Path(lake) / relative
+    if not (path / "_delta_log").is_dir():
+        raise MissingTableError(
+            f"{relative} is missing in {lake}: materialise the assets that build it first"
+        )
+    return read_delta(DeltaTable(str(path)), columns)
+
+
 def read(settings: LakeSettings, spec: TableSpec, columns: list[str] | None = None) -> pa.Table:
     """The current version of a table (empty, with its schema, if it was never written)."""
     dt = _open(settings, spec)

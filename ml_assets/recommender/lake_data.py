@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from deltalake import DeltaTable
 
-from lake.io import read_delta
+from lake.io import read_path
 
 __all__ = [
     "CLASSES_TABLE",
@@ -52,10 +51,7 @@ def read_table(lake: Path, relative: str, columns: list[str] | None = None) -> p
     Raises:
         ValueError: when the table is missing (its upstream assets were never materialised).
     """
-    path = Path(lake) / relative
-    if not (path / "_delta_log").is_dir():
-        raise ValueError(f"{relative} is missing in {lake}: build the lake's silver and gold first")
-    frame = pl.from_arrow(read_delta(DeltaTable(str(path)), columns=columns))
+    frame = pl.from_arrow(read_path(lake, relative, columns))
     assert isinstance(frame, pl.DataFrame)
     return frame
 

@@ -7,7 +7,10 @@ computed "as of" a day, from interactions strictly before that day only:
 * what the class does now: share of the class's student-days on the site over the last 3 and 7
   days and in the current calendar week, and over the whole past;
 * the student's own history: days they opened the site, their share of active days, clicks,
-  days since they last opened it, whether they opened it on their last active day or last week;
+  days since they last opened it, whether they opened it on their last active day or last week,
+  time-decayed revisits, their habit for the site's activity type, the size of their history;
+* pace: where the student is in the course relative to the class (the day the class's visits
+  on a site are centred on, against the student's recent centre and their frontier);
 * item-to-item transitions: P(site | a site opened on the student's previous active day),
   learned from everybody's consecutive active days before the day;
 * course structure: release week (``week_from``/``week_to``) relative to the current week,
@@ -104,6 +107,18 @@ _BASE_FEATURES = (
     "student_days_since_active",
     "student_distinct_items",
     "course_day",
+    # Added to lift the ranker (see README, "Training"): time-decayed revisits, the student's
+    # habit for the candidate's activity type, the size of their history (which sets how many
+    # interactions the next window holds), and where the student is in the course relative to
+    # the class (the day the class's visits on an item are centred on, against the centre of
+    # the student's last 3 active days, and the first-open day against the student's frontier).
+    "own_decay7",
+    "own_decay28",
+    "own_type_share",
+    "student_log_interactions",
+    "class_center_rel",
+    "center_gap",
+    "frontier_gap",
 )
 # Content similarity (MiniLM cosine between the candidate's title + text and the other items of
 # the student's last 3 active days) and skill need (1 - the student's mastery, as of the day, of
@@ -142,6 +157,12 @@ _REASON_GROUP = {
     "own_on_last_day": "revisit",
     "own_days_last7": "revisit",
     "own_days_last28": "revisit",
+    "own_decay7": "revisit",
+    "own_decay28": "revisit",
+    "own_type_share": "habit",
+    "class_center_rel": "class_week",
+    "center_gap": "pace",
+    "frontier_gap": "pace",
 }
 for _t in ACTIVITY_TYPES:
     _REASON_GROUP[f"type_{_t}"] = "type"
@@ -152,6 +173,8 @@ _REASON_GROUP.update(
 _MASTERY_PRIOR = (1.0, 2.0)
 # Below this cosine a recently opened item is not called "similar" in a reason.
 _SIMILAR_MIN = 0.3
+# Below this share of the student's interactions an activity type is not "often" opened.
+_HABIT_MIN = 0.2
 
 # Cut points per student when training: fractions of the sequence used as history; the label is
 # the next quarter of that history (so history : label = 80 : 20, as in the evaluation).
@@ -173,6 +196,12 @@ PARAMS: dict[str, Any] = {
     "colsample_bytree": 0.8,
     "nthread": 1,
 }
+# Rounds: early stopping on a seeded 15% of the training queries (see train_ranker); ROUNDS
+# only when there are too few queries to set some aside.
+MAX_ROUNDS = 1000
+EARLY_STOPPING_ROUNDS = 50
+EARLY_STOPPING_SHARE = 0.15
+MIN_QUERIES_TO_STOP = 20
 ROUNDS = 200
 
 INTERACTION_COLUMNS = ("student_id", "class_id", "item_id", "day")
@@ -330,6 +359,7 @@ class _Class:
     day0: int
     cum_visits: FloatArray  # [d, i]: student-days on item i on days < day0 + d
     cum_clicks: FloatArray
+    cum_dayw: FloatArray  # [d, i]: sum of the days of the student-days counted in cum_visits
     cum_first: FloatArray  # [d, i]: students whose first day on item i is before day0 + d
     cum_students: FloatArray  # [d]: students with any interaction before day0 + d
     first_day: FloatArray
@@ -381,6 +411,10 @@ def _build_class(
     np.cumsum(visits, axis=0, out=cum_visits[1:])
     cum_clicks = np.zeros((n_days + 1, n))
     np.cumsum(clicks, axis=0, out=cum_clicks[1:])
+    cum_dayw = np.zeros((n_days + 1, n))
+    np.cumsum(
+        visits * np.arange(day0, day0 + n_days, dtype=np.float64)[:, None], axis=0, out=cum_dayw[1:]
+    )
     firsts = inter.group_by("student_id", "ix").agg(pl.col("day").min())
     fd = (firsts["day"].to_numpy() - day0).astype(np.int64)
     first_visits = np.bincount(
@@ -452,6 +486,7 @@ def _build_class(
         day0=day0,
         cum_visits=cum_visits,
         cum_clicks=cum_clicks,
+        cum_dayw=cum_dayw,
         cum_first=cum_first,
         cum_students=cum_students,
         first_day=first_day,
@@ -554,6 +589,10 @@ def _features(cls: _Class, queries: Sequence[tuple[Any, int]]) -> _QueryFeatures
         f[:, _F["week_from_rel"]] = cls.week_from - week
         f[:, _F["week_to_rel"]] = cls.week_to - week
         f[:, type0 : type0 + len(ACTIVITY_TYPES)] = onehot
+        # Day the class's visits on each item are centred on (NaN: nobody opened it yet).
+        center = np.divide(cls.cum_dayw[i], v_all, out=np.full(n, np.nan), where=v_all > 0)
+        f[:, _F["class_center_rel"]] = center - day
+        opened = np.where(cls.first_day < day, cls.first_day, np.nan)
 
         h_days, h_items, h_clicks = _history(cls.students.get(student), day)
         if h_days.size:
@@ -587,12 +626,25 @@ def _features(cls: _Class, queries: Sequence[tuple[Any, int]]) -> _QueryFeatures
             f[:, _F["student_active_days"]] = active.size
             f[:, _F["student_distinct_items"]] = np.unique(h_items).size
             f[:, _F["student_days_since_active"]] = day - active[-1]
+            age = (day - h_days).astype(np.float64)
+            f[:, _F["own_decay7"]] = np.bincount(h_items, 0.5 ** (age / 7.0), minlength=n)
+            f[:, _F["own_decay28"]] = np.bincount(h_items, 0.5 ** (age / 28.0), minlength=n)
+            by_type = np.bincount(types[h_items], minlength=len(ACTIVITY_TYPES))
+            f[:, _F["own_type_share"]] = by_type[types] / h_items.size
+            f[:, _F["student_log_interactions"]] = np.log1p(h_items.size)
+            # Every item the student opened before the day has class visits before it, so the
+            # student's centre and frontier are finite.
+            f[:, _F["center_gap"]] = center - float(np.mean(center[recent]))
+            f[:, _F["frontier_gap"]] = opened - float(np.max(opened[h_items]))
         else:
             for name in ("own_days", "own_share_days", "own_click_share", "own_on_last_day"):
                 f[:, _F[name]] = 0.0
             f[:, _F["own_days_last7"]] = 0.0
             f[:, _F["own_days_last28"]] = 0.0
+            f[:, _F["own_decay7"]] = 0.0
+            f[:, _F["own_decay28"]] = 0.0
             f[:, _F["student_active_days"]] = 0.0
+            f[:, _F["student_log_interactions"]] = 0.0
         answers = cls.answers.get(student) if n_skills else None
         if answers is not None:
             k = int(np.searchsorted(answers[0], day, side="left"))
@@ -761,15 +813,43 @@ def train_ranker(
 ) -> tuple[xgb.Booster, tuple[str, ...]]:
     """Fit the ranker on a dataset of :data:`FEATURES` columns; a content feature that is NaN in
     every row (no titles, no skills in the data) is left out. Returns the booster and the
-    features it reads, in order."""
+    features it reads, in order.
+
+    The number of rounds is chosen on the training data only: a seeded
+    ``EARLY_STOPPING_SHARE`` of the training queries is set aside, boosting stops once their
+    NDCG@10 has not improved for ``EARLY_STOPPING_ROUNDS`` rounds (at most ``MAX_ROUNDS``), and
+    the booster is cut to its best round. With fewer than ``MIN_QUERIES_TO_STOP`` queries it
+    trains ``ROUNDS`` rounds on all of them."""
     keep = [
         j
         for j, name in enumerate(FEATURES)
         if name not in _CONTENT_FEATURES or bool(np.isfinite(x[:, j]).any())
     ]
     used = tuple(FEATURES[j] for j in keep)
-    dm = xgb.DMatrix(x[:, keep], label=y, qid=qid, feature_names=list(used))
-    return xgb.train({**PARAMS, "seed": seed}, dm, num_boost_round=ROUNDS), used
+    names = list(used)
+    params = {**PARAMS, "seed": seed}
+    queries = np.unique(qid)
+    if queries.size < MIN_QUERIES_TO_STOP:
+        dm = xgb.DMatrix(x[:, keep], label=y, qid=qid, feature_names=names)
+        return xgb.train(params, dm, num_boost_round=ROUNDS), used
+    rng = np.random.default_rng([seed, int(queries.size)])
+    n_valid = max(1, round(EARLY_STOPPING_SHARE * queries.size))
+    valid = np.isin(qid, rng.choice(queries, size=n_valid, replace=False))
+    fit_part = xgb.DMatrix(
+        x[~valid][:, keep], label=y[~valid], qid=qid[~valid], feature_names=names
+    )
+    valid_part = xgb.DMatrix(x[valid][:, keep], label=y[valid], qid=qid[valid], feature_names=names)
+    booster = xgb.train(
+        params,
+        fit_part,
+        num_boost_round=MAX_ROUNDS,
+        evals=[(valid_part, "valid")],
+        early_stopping_rounds=EARLY_STOPPING_ROUNDS,
+        verbose_eval=False,
+    )
+    best = int(booster.best_iteration) + 1
+    logging.getLogger(__name__).info("ranker: %d rounds (early stopping)", best)
+    return booster[:best], used
 
 
 def train_booster(
@@ -931,6 +1011,10 @@ class Recommender:
                     return f"planned for week {int(wf) + 1} of your course"
             if group == "popular" and f[_F["class_share_all"]] > 0:
                 return "popular with your class"
+            if group == "habit" and f[_F["own_type_share"]] >= _HABIT_MIN:
+                return f"you often open {cls.activity[item]} content"
+            if group == "pace" and np.isfinite(f[_F["center_gap"]]):
+                return "next for where you are in the course"
         if own >= 2:
             return f"you came back to this {own} times"
         if f[_F["class_share_last7"]] > 0:
@@ -982,7 +1066,7 @@ class Recommender:
             "features": list(self.features),
             "seed": self.seed,
             "params": PARAMS,
-            "rounds": ROUNDS,
+            "rounds": self.booster.num_boosted_rounds(),
             "dtypes": {c: str(t) for c, t in inter.schema.items()},
         }
         (folder / "meta.json").write_text(json.dumps(meta, indent=2))

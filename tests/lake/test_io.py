@@ -119,3 +119,13 @@ def test_overwrite_partition_replaces_only_the_matching_day(settings: LakeSettin
         settings, spec, pa.Table.from_pylist([event("c", 2)]), "event_date = '2026-09-02'", "l2"
     )
     assert sorted(io.read(settings, spec).column("event_id").to_pylist()) == ["a", "c"]
+
+
+def test_read_path_reads_a_table_by_its_lake_path_and_names_a_missing_one(
+    settings: LakeSettings,
+) -> None:
+    io.merge(settings, silver("skills"), pa.table({"skill_id": ["s1"], "name": ["Fractions"]}), "l")
+    rows = io.read_path(settings.lake, "silver/skills", ["skill_id", "name"])
+    assert rows.to_pylist() == [{"skill_id": "s1", "name": "Fractions"}]
+    with pytest.raises(io.MissingTableError, match="gold/items/dim_items is missing"):
+        io.read_path(settings.lake, "gold/items/dim_items")

@@ -210,6 +210,8 @@ def test_every_recommendation_has_a_reason(rec: Recommender, frames: tuple) -> N
         "popular with your class",
         "similar to ",
         "practises ",
+        "you often open ",
+        "next for where you are in the course",
         "a ",
     )
     reasons = set()
@@ -389,3 +391,104 @@ def test_skill_features_train_reason_and_survive_save_load(
     other = next(i for i in range(cls.n) if i not in recent)
     reason = rec._reason(cls, other, feats.x[0, other], {"sim_recent_max": 1.0}, feats, trans, 40)
     assert reason.startswith("similar to ") and reason.endswith(" you opened")
+
+
+def _tiny() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Student 1 opens the homepage (item 1) on day 0 and resource 2 on day 7; student 2 opens
+    the homepage on day 0, resource 3 on day 10 and quiz 4 on days 12 and 20; student 1 opens
+    the quiz on day 14."""
+    catalogue = pl.DataFrame(
+        {
+            "item_id": [1, 2, 3, 4],
+            "class_id": ["C"] * 4,
+            "activity_type": ["homepage", "resource", "resource", "quiz"],
+        }
+    )
+    interactions = pl.DataFrame(
+        {
+            "student_id": [1, 1, 2, 2, 2, 2, 1],
+            "class_id": ["C"] * 7,
+            "item_id": [1, 2, 1, 3, 4, 4, 4],
+            "day": [0, 7, 0, 10, 12, 20, 14],
+        }
+    )
+    return interactions, catalogue
+
+
+def test_decay_habit_and_pace_features_by_hand() -> None:
+    from ml_assets.recommender.model import FEATURES, _Data, _features
+
+    interactions, catalogue = _tiny()
+    cls = _Data(interactions, catalogue).classes["C"]
+    f = {name: j for j, name in enumerate(FEATURES)}
+    x = _features(cls, [(1, 14), (1, 11)]).x
+    at14 = {name: x[0, :, j].tolist() for name, j in f.items()}
+    assert at14["own_decay7"] == pytest.approx([0.25, 0.5, 0.0, 0.0])
+    assert at14["own_decay28"] == pytest.approx([0.5 ** (14 / 28), 0.5 ** (7 / 28), 0.0, 0.0])
+    # half of student 1's interactions are on a homepage, half on resources
+    assert at14["own_type_share"] == pytest.approx([0.5, 0.5, 0.5, 0.0])
+    assert at14["student_log_interactions"] == pytest.approx([math.log(3)] * 4)
+    # the class's visits are centred on days 0, 7, 10 and 12; student 1's last active days
+    # (0 and 7) on day 3.5; their frontier is item 2, first opened on day 7
+    assert at14["class_center_rel"] == pytest.approx([-14, -7, -4, -2])
+    assert at14["center_gap"] == pytest.approx([-3.5, 3.5, 6.5, 8.5])
+    assert at14["frontier_gap"] == pytest.approx([-7, 0, 3, 5])
+    # as of day 11 nobody has opened the quiz yet: no centre, no first day
+    at11 = x[1]
+    assert np.isnan(at11[3, f["class_center_rel"]]) and np.isnan(at11[3, f["frontier_gap"]])
+    assert at11[2, f["frontier_gap"]] == pytest.approx(3)
+
+
+def test_every_feature_is_past_only() -> None:
+    """Features as of day D are the same from the whole log, from the log before D only, and
+    from a log with made-up interactions on D and after (for every feature, new ones included)."""
+    from ml_assets.recommender.model import _Data, _features
+
+    interactions, catalogue = _model_frames(*_course("AAA", "2013J", seed=1))
+    students = interactions["student_id"].unique().sort().to_list()[:5]
+    day = 40
+    past = interactions.filter(pl.col("day") < day)
+    future = interactions.filter(pl.col("day") >= day).with_columns(
+        pl.col("item_id").shuffle(seed=3), pl.lit(50).alias("clicks")
+    )
+    made_up = pl.concat([past, future], how="vertical_relaxed")
+    queries = [(s, day) for s in students]
+    ref = _features(_Data(interactions, catalogue).classes["AAA_2013J"], queries).x
+    for log in (past, made_up):
+        x = _features(_Data(log, catalogue).classes["AAA_2013J"], queries).x
+        np.testing.assert_array_equal(x, ref)
+    later = _features(_Data(interactions, catalogue).classes["AAA_2013J"], [(students[0], 60)])
+    assert not np.array_equal(later.x[0], ref[0], equal_nan=True)  # not vacuous
+
+
+def test_habit_and_pace_reasons(rec: Recommender, frames: tuple) -> None:
+    from ml_assets.recommender.model import _features
+
+    assert {"own_decay7", "own_type_share", "center_gap", "frontier_gap"} <= set(rec.features)
+    student = frames[0]["student_id"].min()
+    cls = rec.data.classes["AAA_2013J"]
+    feats = _features(cls, [(student, 40)])
+    trans = rec._transitions(cls, 40)
+    home = cls.index[2000]
+    reason = rec._reason(cls, home, feats.x[0, home], {"own_type_share": 1.0}, feats, trans, 40)
+    assert reason == "you often open homepage content"
+    reason = rec._reason(cls, home, feats.x[0, home], {"center_gap": 1.0}, feats, trans, 40)
+    assert reason == "next for where you are in the course"
+
+
+def test_rounds_are_early_stopped_on_training_queries_only() -> None:
+    from ml_assets.recommender import model
+
+    rng = np.random.default_rng(0)
+    n_items = 8
+
+    def dataset(n_queries: int) -> tuple:
+        x = rng.normal(size=(n_queries * n_items, len(model.FEATURES))).astype(np.float32)
+        y = (x[:, 0] + rng.normal(size=x.shape[0]) > 1).astype(np.float32)
+        return x, y, np.repeat(np.arange(n_queries), n_items)
+
+    booster, used = model.train_ranker(*dataset(60), seed=0)
+    assert 1 <= booster.num_boosted_rounds() < model.MAX_ROUNDS
+    assert used == model.FEATURES  # no feature is NaN everywhere here
+    few, _ = model.train_ranker(*dataset(model.MIN_QUERIES_TO_STOP - 1), seed=0)
+    assert few.num_boosted_rounds() == model.ROUNDS  # too few queries to set some aside
