@@ -193,8 +193,9 @@ def test_event_records_are_validated_in_spark_tasks_not_in_the_driver(
     assert {r.source for r in reports} == {"quiz_attempts", "xapi", "caliper"}
     assert all(r.error is None for r in reports)
     for source in ("quiz_attempts", "xapi", "caliper"):
-        quarantine = pl.read_delta(str(lake_path(lake, f"quarantine/{source}")))
-        assert "parser_error" not in quarantine["reason_code"].to_list()  # no driver fallback
+        path = lake_path(lake, f"quarantine/{source}")  # none written when nothing was rejected
+        codes = pl.read_delta(str(path))["reason_code"].to_list() if path.exists() else []
+        assert "parser_error" not in codes  # no driver fallback
     staging = lake.lake / "_staging"
     assert not staging.exists() or not any(staging.iterdir())
 
