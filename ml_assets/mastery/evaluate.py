@@ -5,9 +5,13 @@ convention of the published DKVMN/AKT reproductions, which score every response 
 first): AUC, and accuracy at threshold 0.5. Every model predicts each response from the same
 student's earlier responses only, over the student's whole sequence.
 
+The ``stack`` model (:mod:`ml_assets.mastery.stack`) is a logistic regression on the logits of
+the others (DKT averaged over ``DKT_SEEDS`` seeds, logistic, BKT), fitted on the validation
+predictions only; its validation AUC is cross-fitted over the validation students.
+
 The served model is the one with the best AUC on the validation file (or, without one, on a
 seeded 10% of the training students held out from every model's training); the test file never
-takes part in any choice.
+takes part in any choice or fit.
 """
 
 from __future__ import annotations
@@ -26,19 +30,21 @@ from ml_assets.mastery.bkt import fit_bkt, roc_auc
 from ml_assets.mastery.dkt import fit_dkt
 from ml_assets.mastery.kt_data import FORMATS, KtSequences, read_kt
 from ml_assets.mastery.logistic import fit_logistic
+from ml_assets.mastery.stack import DKT_SEEDS, cross_fitted_auc, fit_stack, member_inputs
 
 __all__ = ["MODELS", "evaluate_files", "evaluate_sequences"]
 
 FloatArray = npt.NDArray[np.float64]
 Predictor = Callable[[KtSequences], FloatArray]
 
-MODELS = ("bkt", "logistic", "dkt")
+MODELS = ("bkt", "logistic", "dkt", "stack")
+STACK_MEMBERS = ("bkt", "logistic", "dkt")
 
 
 def evaluate_files(
     fmt: str, train: Path, test: Path, valid: Path | None, seed: int = 0
 ) -> dict[str, dict[str, Any]]:
-    """Train ``bkt``, ``logistic`` and ``dkt`` on ``train`` and score them on ``test``.
+    """Train ``bkt``, ``logistic``, ``dkt`` and ``stack`` on ``train`` and score them on ``test``.
 
     Args:
         fmt: ``dkvmn`` or ``akt`` (see :mod:`ml_assets.mastery.kt_data`).
@@ -51,7 +57,9 @@ def evaluate_files(
     Returns:
         Per model: ``auc`` and ``accuracy`` (threshold 0.5) on every test response after each
         student's first, ``n_test`` (responses scored), ``train_s`` (seconds to fit) and
-        ``served`` (True for exactly one model: the best validation AUC).
+        ``served`` (True for exactly one model: the best validation AUC), ``valid_auc``.
+        ``stack`` also has ``coef`` (per member), ``intercept``, ``dkt_seeds`` and the AUCs of
+        the plain DKT seed average (``dkt_mean_auc``, ``dkt_mean_valid_auc``).
 
     Raises:
         ValueError: Unknown format, unreadable or malformed files, or data the evaluation
@@ -74,7 +82,8 @@ def evaluate_sequences(
     seed: int = 0,
     models: tuple[str, ...] = MODELS,
 ) -> dict[str, dict[str, Any]]:
-    """:func:`evaluate_files` on sequences already read (``models`` picks a subset)."""
+    """:func:`evaluate_files` on sequences already read (``models`` picks a subset; ``stack``
+    fits its members even when they are not asked for, and reports only what was asked)."""
     unknown = sorted(set(models) - set(MODELS))
     if unknown or not models:
         raise ValueError(f"unknown models {unknown}; choose from {', '.join(MODELS)}")
@@ -93,22 +102,88 @@ def evaluate_sequences(
 
     results: dict[str, dict[str, Any]] = {}
     valid_auc: dict[str, float] = {}
-    for name in models:
+    p_valid: dict[str, FloatArray] = {}
+    p_test: dict[str, FloatArray] = {}
+    fit_s: dict[str, float] = {}
+    needed = [n for n in MODELS if n in models or ("stack" in models and n in STACK_MEMBERS)]
+    for name in needed:
+        if name == "stack":
+            results[name] = _evaluate_stack(
+                train, valid, test, seed, p_valid, p_test, fit_s, valid_mask, test_mask
+            )
+            valid_auc[name] = results[name]["valid_auc"]
+            continue
         started = time.perf_counter()
         predict = _FITTERS[name](train, valid, seed)
-        train_s = time.perf_counter() - started
-        valid_auc[name] = roc_auc(y_valid, predict(valid)[valid_mask])
-        p = predict(test)[test_mask]
-        results[name] = {
-            "auc": roc_auc(y_test, p),
-            "accuracy": float(np.mean((p >= 0.5) == (y_test == 1))),
-            "n_test": int(y_test.size),
-            "train_s": round(train_s, 2),
-            "valid_auc": valid_auc[name],
-            "served": False,
-        }
+        fit_s[name] = time.perf_counter() - started
+        p_valid[name], p_test[name] = predict(valid), predict(test)
+        if name not in models:
+            continue
+        valid_auc[name] = roc_auc(y_valid, p_valid[name][valid_mask])
+        results[name] = _scores(y_test, p_test[name][test_mask], fit_s[name], valid_auc[name])
     results[max(valid_auc, key=lambda n: valid_auc[n])]["served"] = True
     return results
+
+
+def _scores(
+    y_test: npt.NDArray[Any], p: FloatArray, train_s: float, valid_auc: float
+) -> dict[str, Any]:
+    return {
+        "auc": roc_auc(y_test, p),
+        "accuracy": float(np.mean((p >= 0.5) == (y_test == 1))),
+        "n_test": int(y_test.size),
+        "train_s": round(train_s, 2),
+        "valid_auc": valid_auc,
+        "served": False,
+    }
+
+
+def _evaluate_stack(
+    train: KtSequences,
+    valid: KtSequences,
+    test: KtSequences,
+    seed: int,
+    p_valid: dict[str, FloatArray],
+    p_test: dict[str, FloatArray],
+    fit_s: dict[str, float],
+    valid_mask: npt.NDArray[Any],
+    test_mask: npt.NDArray[Any],
+) -> dict[str, Any]:
+    """The stacked ensemble (:mod:`ml_assets.mastery.stack`) on the members already fitted.
+
+    Trains the extra DKT seeds, fits the stack on the *validation* predictions only, scores it
+    on the test file; its ``valid_auc`` is cross-fitted over the validation students. The entry
+    also carries the stack's weights (``coef`` per member, ``intercept``), which the served
+    model reuses, and the figures of the plain DKT seed average (``dkt_mean_*``).
+    """
+    from ml_assets.mastery.dkt import DktConfig
+
+    started = time.perf_counter()
+    dkt_valid, dkt_test = [p_valid["dkt"]], [p_test["dkt"]]
+    for k in range(1, DKT_SEEDS):
+        model = fit_dkt(train, valid, DktConfig(seed=seed + k))
+        dkt_valid.append(model.predict(valid))
+        dkt_test.append(model.predict(test))
+    train_s = time.perf_counter() - started
+    y_valid, y_test = valid.correct[valid_mask], test.correct[test_mask]
+    x_valid = member_inputs(
+        [p[valid_mask] for p in dkt_valid],
+        p_valid["logistic"][valid_mask],
+        p_valid["bkt"][valid_mask],
+    )
+    x_test = member_inputs(
+        [p[test_mask] for p in dkt_test], p_test["logistic"][test_mask], p_test["bkt"][test_mask]
+    )
+    stack = fit_stack(x_valid, y_valid)
+    valid_auc = cross_fitted_auc(x_valid, y_valid, valid.student_index[valid_mask], seed=seed)
+    train_s += sum(fit_s[m] for m in STACK_MEMBERS)
+    out = _scores(y_test, stack.predict(x_test), train_s, valid_auc)
+    out["coef"] = dict(zip(stack.members, stack.coef, strict=True))
+    out["intercept"] = stack.intercept
+    out["dkt_seeds"] = DKT_SEEDS
+    out["dkt_mean_valid_auc"] = roc_auc(y_valid, x_valid[:, 0])
+    out["dkt_mean_auc"] = roc_auc(y_test, x_test[:, 0])
+    return out
 
 
 def _check_usable(seqs: KtSequences, what: str) -> tuple[npt.NDArray[np.int8], npt.NDArray[Any]]:

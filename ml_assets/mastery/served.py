@@ -1,5 +1,5 @@
-"""The served mastery model: the best of BKT, logistic (PFA-style) and DKT on the lake's own
-students, behind one interface the batch scoring and the API share.
+"""The served mastery model: the best of BKT, logistic (PFA-style), DKT and their stack on the
+lake's own students, behind one interface the batch scoring and the API share.
 
 The lake's ``fct_skill_attempt_sequences`` names skills and items with strings; the knowledge-
 tracing models work on integer ids, so a :class:`Vocabulary` maps them (1-based; 0 is unknown).
@@ -8,8 +8,9 @@ several skills contributes one response per skill, the usual "expanded" conventi
 
 :class:`ServedMastery` answers one question for any kind: the probability that the student
 answers the next item of a skill correctly, given everything the student answered so far
-(:meth:`ServedMastery.next_correct`). It needs numpy only (DKT runs its numpy forward pass), so
-the API can update mastery after a quiz without importing torch.
+(:meth:`ServedMastery.next_correct`). It needs numpy only (DKT runs its numpy forward pass; the
+stack runs each member's, then its own dot product), so the API can update mastery after a quiz
+without importing torch.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from ml_assets.mastery.bkt import BktModel, fit_bkt
 from ml_assets.mastery.dkt import DktWeights
 from ml_assets.mastery.kt_data import KtSequences
 from ml_assets.mastery.logistic import LogisticKt
+from ml_assets.mastery.stack import DKT_SEEDS, MEMBERS, StackWeights, member_inputs
 
-KINDS = ("bkt", "logistic", "dkt")
-FORMAT_VERSION = 1
+KINDS = ("bkt", "logistic", "dkt", "stack")
+FORMAT_VERSION = 2  # 2 adds the stack (dkt_seed<k>.npz, stack.json); 1 still loads
+READABLE_VERSIONS = (1, 2)
 MIN_STUDENTS_TO_COMPARE = 20
 _ORDER = ("student_id", "answered_at", "attempt_id", "item_id", "skill_id")
 
@@ -87,10 +90,12 @@ def bkt_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass
 class ServedMastery:
-    """One served kind (``bkt``, ``logistic`` or ``dkt``) with BKT kept beside it.
+    """One served kind (``bkt``, ``logistic``, ``dkt`` or ``stack``) with BKT kept beside it.
 
     BKT is always kept: it also gives P(mastered), the quantity teachers read on mastery
-    bars, next to the served model's P(correct next).
+    bars, next to the served model's P(correct next). A ``stack`` needs ``logistic``, ``dkt``,
+    ``dkt_more`` (the other DKT seeds) and ``stack`` (its weights); its members are the DKTs
+    (logits averaged), the logistic model and BKT.
     """
 
     kind: str
@@ -98,14 +103,18 @@ class ServedMastery:
     bkt: BktModel
     logistic: LogisticKt | None = None
     dkt: DktWeights | None = None
+    dkt_more: tuple[DktWeights, ...] = ()
+    stack: StackWeights | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     note: str = ""  # why the kinds were not compared, when they were not
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown mastery model kind {self.kind!r}")
-        if (self.kind == "logistic" and self.logistic is None) or (
-            self.kind == "dkt" and self.dkt is None
+        if (
+            (self.kind in ("logistic", "stack") and self.logistic is None)
+            or (self.kind in ("dkt", "stack") and self.dkt is None)
+            or (self.kind == "stack" and self.stack is None)
         ):
             raise ValueError(f"a {self.kind} model needs its weights")
 
@@ -117,25 +126,51 @@ class ServedMastery:
         if not skills:
             return {}
         if self.kind == "bkt":
-            out = {}
-            for s in skills:
-                params = self.bkt.params(s)
-                p = self.bkt.mastery_of([c for k, c in history if k == s], s)
-                out[s] = params.predict_correct(p)
-            return out
-        ids = self.vocab.skill_ids([k for k, _ in history])
-        correct = [int(c) for _, c in history]
+            return self._bkt_next(history, skills)
         if self.kind == "dkt":
             assert self.dkt is not None
-            p_all = self.dkt.predict_next(list(zip(ids.tolist(), correct, strict=True)))
-            index = self.dkt.skill_index(self.vocab.skill_ids(skills))
-            # index 0 is a skill DKT never saw: its output row is untrained, use the mean
-            fallback = float(np.mean(p_all)) if p_all.size else 0.5
-            return {
-                s: float(p_all[i - 1]) if i > 0 else fallback
-                for s, i in zip(skills, index.tolist(), strict=True)
-            }
+            return self._dkt_next(self.dkt, history, skills)
+        if self.kind == "logistic":
+            return self._logistic_next(history, skills)
+        assert self.stack is not None and self.dkt is not None
+        dkts = [self._dkt_next(w, history, skills) for w in (self.dkt, *self.dkt_more)]
+        lr = self._logistic_next(history, skills)
+        bkt = self._bkt_next(history, skills)
+        x = member_inputs(
+            [np.array([d[s] for s in skills]) for d in dkts],
+            np.array([lr[s] for s in skills]),
+            np.array([bkt[s] for s in skills]),
+        )
+        return dict(zip(skills, self.stack.predict(x).tolist(), strict=True))
+
+    def _bkt_next(self, history: list[tuple[str, bool]], skills: list[str]) -> dict[str, float]:
+        out = {}
+        for s in skills:
+            params = self.bkt.params(s)
+            p = self.bkt.mastery_of([c for k, c in history if k == s], s)
+            out[s] = params.predict_correct(p)
+        return out
+
+    def _dkt_next(
+        self, weights: DktWeights, history: list[tuple[str, bool]], skills: list[str]
+    ) -> dict[str, float]:
+        ids = self.vocab.skill_ids([k for k, _ in history])
+        correct = [int(c) for _, c in history]
+        p_all = weights.predict_next(list(zip(ids.tolist(), correct, strict=True)))
+        index = weights.skill_index(self.vocab.skill_ids(skills))
+        # index 0 is a skill DKT never saw: its output row is untrained, use the mean
+        fallback = float(np.mean(p_all)) if p_all.size else 0.5
+        return {
+            s: float(p_all[i - 1]) if i > 0 else fallback
+            for s, i in zip(skills, index.tolist(), strict=True)
+        }
+
+    def _logistic_next(
+        self, history: list[tuple[str, bool]], skills: list[str]
+    ) -> dict[str, float]:
         assert self.logistic is not None
+        ids = self.vocab.skill_ids([k for k, _ in history])
+        correct = [int(c) for _, c in history]
         # One probe per skill: the history, then a response on the skill whose prediction
         # (from the past only) is the answer; the probe's own outcome is never used.
         n = len(history)
@@ -193,6 +228,10 @@ class ServedMastery:
         (folder / "bkt.json").write_text(self.bkt.to_json())
         if self.dkt is not None:
             (folder / "dkt.npz").write_bytes(self.dkt.to_npz())
+        for k, weights in enumerate(self.dkt_more, start=1):
+            (folder / f"dkt_seed{k}.npz").write_bytes(weights.to_npz())
+        if self.stack is not None:
+            (folder / "stack.json").write_text(self.stack.to_json())
         if self.logistic is not None:
             lr = self.logistic
             arrays = {"skills": lr.skills, "coef": lr.coef, "intercept": np.array([lr.intercept])}
@@ -200,8 +239,9 @@ class ServedMastery:
                 arrays["problems"] = lr.problems
             np.savez(folder / "logistic.npz", window=np.array([lr.window]), **arrays)
         meta = {
-            "format_version": FORMAT_VERSION,
+            "format_version": FORMAT_VERSION if self.kind == "stack" else 1,
             "kind": self.kind,
+            "dkt_more": len(self.dkt_more),
             "skills": list(self.vocab.skills),
             "items": list(self.vocab.items),
             "metrics": self.metrics,
@@ -215,7 +255,7 @@ class ServedMastery:
     def load(cls, folder: Path) -> ServedMastery:
         """Read a model written by :meth:`save`."""
         meta = json.loads((folder / "served.json").read_text())
-        if meta.get("format_version") != FORMAT_VERSION:
+        if meta.get("format_version") not in READABLE_VERSIONS:
             raise ValueError(f"{folder}: unsupported mastery format {meta.get('format_version')}")
         logistic = None
         if (folder / "logistic.npz").is_file():
@@ -230,23 +270,35 @@ class ServedMastery:
         dkt = None
         if (folder / "dkt.npz").is_file():
             dkt = DktWeights.from_npz((folder / "dkt.npz").read_bytes())
+        dkt_more = tuple(
+            DktWeights.from_npz((folder / f"dkt_seed{k}.npz").read_bytes())
+            for k in range(1, int(meta.get("dkt_more", 0)) + 1)
+        )
+        stack = None
+        if (folder / "stack.json").is_file():
+            stack = StackWeights.from_json((folder / "stack.json").read_text())
         return cls(
             kind=meta["kind"],
             vocab=Vocabulary(tuple(meta["skills"]), tuple(meta["items"])),
             bkt=BktModel.from_json((folder / "bkt.json").read_text()),
             logistic=logistic,
             dkt=dkt,
+            dkt_more=dkt_more,
+            stack=stack,
             metrics=meta.get("metrics", {}),
             note=meta.get("note", ""),
         )
 
 
 def fit_served(frame: pl.DataFrame, seed: int = 0, holdout_share: float = 0.2) -> ServedMastery:
-    """Compare the three kinds on held-out students, then fit the chosen one on everyone.
+    """Compare the kinds on held-out students, then fit the chosen one on everyone.
 
     The served kind is the best *validation* AUC (a tenth of the training students), as in
     :func:`ml_assets.mastery.evaluate.evaluate_sequences`; the held-out students' figures
-    (``metrics``) are what the run reports. BKT is fitted on everyone in any case.
+    (``metrics``) are what the run reports. BKT is fitted on everyone in any case. When the
+    stack wins, its members (logistic, ``DKT_SEEDS`` DKTs) are refitted on everyone and the
+    stack keeps the weights it was fitted with on the validation students of the comparison
+    (the usual stacking recipe: members refitted, combiner kept).
     """
     from ml_assets.mastery.dkt import DktConfig, fit_dkt
     from ml_assets.mastery.evaluate import evaluate_sequences
@@ -266,6 +318,23 @@ def fit_served(frame: pl.DataFrame, seed: int = 0, holdout_share: float = 0.2) -
     except ValueError as exc:  # e.g. a split with one label only: nothing to compare on
         return ServedMastery("bkt", vocab, bkt, note=f"BKT served without comparison: {exc}")
     kind = next(k for k, v in metrics.items() if v["served"])
-    logistic = fit_logistic(seqs) if kind == "logistic" else None
-    dkt = fit_dkt(seqs, None, DktConfig(seed=seed)).weights if kind == "dkt" else None
-    return ServedMastery(kind, vocab, bkt, logistic=logistic, dkt=dkt, metrics=metrics)
+    logistic = fit_logistic(seqs) if kind in ("logistic", "stack") else None
+    n_dkt = {"dkt": 1, "stack": DKT_SEEDS}.get(kind, 0)
+    dkts = [fit_dkt(seqs, None, DktConfig(seed=seed + k)).weights for k in range(n_dkt)]
+    stack = None
+    if kind == "stack":
+        entry = metrics["stack"]
+        stack = StackWeights(
+            coef=tuple(float(entry["coef"][m]) for m in MEMBERS),
+            intercept=float(entry["intercept"]),
+        )
+    return ServedMastery(
+        kind,
+        vocab,
+        bkt,
+        logistic=logistic,
+        dkt=dkts[0] if dkts else None,
+        dkt_more=tuple(dkts[1:]),
+        stack=stack,
+        metrics=metrics,
+    )

@@ -286,7 +286,7 @@ KEYS = {"auc", "accuracy", "n_test", "train_s", "served"}
 
 def test_evaluate_files_contract(split: dict[str, Path]) -> None:
     results = evaluate_files("dkvmn", split["train"], split["test"], split["valid"], seed=0)
-    assert set(results) == {"bkt", "logistic", "dkt"}
+    assert set(results) == {"bkt", "logistic", "dkt", "stack"}
     for r in results.values():
         assert set(r) >= KEYS
         assert r["n_test"] == read_kt(split["test"], "dkvmn").n_responses - 80
@@ -321,7 +321,7 @@ def test_cli_eval_mastery_json(split: dict[str, Path]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(doc) == {"bkt", "logistic", "dkt"}
+    assert set(doc) == {"bkt", "logistic", "dkt", "stack"}
     assert all(set(r) >= KEYS for r in doc.values())
     assert sum(r["served"] for r in doc.values()) == 1
 

@@ -31,7 +31,7 @@ def test_mastery_model_and_skill_mastery_materialise(lake_copy: Path, tmp_path: 
     assert isinstance(auc, float) and not math.isnan(auc) and auc > 0.5
     kind = meta["served_kind"].value
     comparison = meta["comparison"].value
-    assert set(comparison) == {"bkt", "logistic", "dkt"}
+    assert set(comparison) == {"bkt", "logistic", "dkt", "stack"}
     # the served kind is the best on validation, never chosen on the held-out students
     assert kind == max(comparison, key=lambda k: comparison[k]["valid_auc"])
 
