@@ -139,6 +139,12 @@ class UnitMap:
     files: list[FileCount] = field(default_factory=list)
     kept: pa.Table = field(default_factory=lambda: pa.table({}))
 
+    def result(self) -> ParseResult:
+        """The unit's parse result before ``reduce_units`` adds its silver rows."""
+        return ParseResult(
+            bronze=dict(self.bronze), quarantine=self.quarantine, files=list(self.files)
+        )
+
 
 @dataclass
 class ParseContext:

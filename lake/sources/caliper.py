@@ -390,9 +390,7 @@ class CaliperParser:
             if m is None:
                 results.append(None)
                 continue
-            result = ParseResult(
-                bronze=dict(m.bronze), quarantine=m.quarantine, files=list(m.files)
-            )
+            result = m.result()
             if m.kept.num_rows:
                 events = m.kept.to_pylist()
                 actors = [e["_actor"] for e in events if e["_actor"]]

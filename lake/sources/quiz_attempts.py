@@ -266,9 +266,7 @@ class QuizAttemptsParser:
             if m is None:
                 results.append(None)
                 continue
-            result = ParseResult(
-                bronze=dict(m.bronze), quarantine=m.quarantine, files=list(m.files)
-            )
+            result = m.result()
             if m.kept.num_rows or m.kept.num_columns:
                 result.silver["item_responses"] = m.kept
                 self._finish(ctx, result)

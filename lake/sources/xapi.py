@@ -803,9 +803,7 @@ class XapiParser:
             if m is None:
                 results.append(None)
                 continue
-            result = ParseResult(
-                bronze=dict(m.bronze), quarantine=m.quarantine, files=list(m.files)
-            )
+            result = m.result()
             if m.kept.num_rows:
                 shift = pc.add(m.kept.column("_f"), pa.scalar(len(load_ids), pa.int32()))
                 kept.append(m.kept.set_column(m.kept.column_names.index("_f"), "_f", shift))

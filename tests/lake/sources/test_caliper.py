@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from lake import io, loader
 from lake.settings import LakeSettings
-from lake.sources.base import LoadUnit, ParseContext, ParseResult
+from lake.sources.base import LoadUnit
 from lake.tables import bronze_spec, quarantine_spec, silver
+from tests.lake.sources.split_parse import use_split_parse
 
 CTX = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 SECTION = "https://lms.example.edu/terms/2026/courses/7/sections/1"
@@ -348,14 +349,6 @@ def test_hostile_input_never_raises(
         assert r.rows_in == r.rows_kept + r.rows_quarantined
 
 
-def _map_reduce(units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
-    """The Spark engine's split parse, run in this process: each unit mapped on its own (with
-    no view of the others), then the batch reduced."""
-    parser = loader.parser_for("caliper")
-    maps = [parser.map_unit(u, parser.map_inputs(ctx), ctx.now) for u in units]
-    return parser.reduce_units(units, maps, ctx)
-
-
 def test_split_parse_of_a_batch_matches_loading_files_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -391,7 +384,7 @@ def test_split_parse_of_a_batch_matches_loading_files_one_by_one(
         units = loader.pending_units(s, "caliper")
         with monkeypatch.context() as m:
             if mode == "map_reduce":
-                m.setattr(loader, "_batch_parse", lambda settings, parser: (_map_reduce, 1))
+                m.setattr(loader, "_batch_parse", use_split_parse("caliper"))
             reports = (
                 [loader.load_unit(s, u) for u in units]
                 if mode == "one_by_one"

@@ -21,8 +21,9 @@ from lake import io, ledger, loader
 from lake.loader import ingest, load_unit
 from lake.privacy.pseudonym import student_pseudonym
 from lake.settings import LakeSettings
-from lake.sources.base import LoadUnit, ParseContext, ParseResult
+from lake.sources.base import LoadUnit
 from lake.tables import LOADS, bronze_spec, quarantine_spec, silver
+from tests.lake.sources.split_parse import use_split_parse
 
 SOURCE = "quiz_attempts"
 COLUMNS = [
@@ -465,14 +466,6 @@ def test_hostile_input_never_raises_and_balances(
     assert pc.sum(loads.column("rows_quarantined")).as_py() in (None, q.num_rows)
 
 
-def _map_reduce(units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
-    """The Spark engine's split parse, run in this process: each unit mapped on its own (with
-    no view of the others), then the batch reduced."""
-    parser = loader.parser_for(SOURCE)
-    maps = [parser.map_unit(u, parser.map_inputs(ctx), ctx.now) for u in units]
-    return parser.reduce_units(units, maps, ctx)
-
-
 def test_split_parse_of_a_batch_matches_loading_files_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -502,7 +495,7 @@ def test_split_parse_of_a_batch_matches_loading_files_one_by_one(
         units = loader.pending_units(s, SOURCE)
         with monkeypatch.context() as m:
             if mode == "map_reduce":
-                m.setattr(loader, "_batch_parse", lambda settings, parser: (_map_reduce, 1))
+                m.setattr(loader, "_batch_parse", use_split_parse(SOURCE))
             reports = (
                 [load_unit(s, u) for u in units]
                 if mode == "one_by_one"

@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 
 from lake import io, loader
 from lake.settings import LakeSettings
-from lake.sources.base import LoadUnit, ParseContext, ParseResult
+from lake.sources.base import LoadUnit
 from lake.sources.xapi import statement_uuid5
 from lake.tables import bronze_spec, quarantine_spec, silver
+from tests.lake.sources.split_parse import use_split_parse
 from tests.lake.sources.xapi_gen import (
     ANSWERED,
     ASSESSMENT_TYPE,
@@ -757,14 +758,6 @@ def _lake_contents(settings: LakeSettings) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _map_reduce(units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
-    """The Spark engine's split parse, run in this process: each unit mapped on its own (with
-    no view of the others), then the batch reduced."""
-    parser = loader.parser_for("xapi")
-    maps = [parser.map_unit(u, parser.map_inputs(ctx), ctx.now) for u in units]
-    return parser.reduce_units(units, maps, ctx)
-
-
 def test_parse_batch_matches_loading_files_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -781,7 +774,7 @@ def test_parse_batch_matches_loading_files_one_by_one(
             with monkeypatch.context() as m:  # the batch path must not fall back to parse
                 m.setattr(type(loader.parser_for("xapi")), "parse", None)
                 if mode == "map_reduce":
-                    m.setattr(loader, "_batch_parse", lambda settings, parser: (_map_reduce, 1))
+                    m.setattr(loader, "_batch_parse", use_split_parse("xapi"))
                 reports = loader.load_batch(s, units)
         else:
             reports = [loader.load_unit(s, u) for u in units]
