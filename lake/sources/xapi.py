@@ -720,7 +720,7 @@ class XapiParser:
         if records.num_rows:
             con = _connect()
             try:
-                _register_known(con, ctx)
+                _register_known(con, KnownIds.of(ctx))
                 out = _transform_sql(con, records, names, ctx, qs)
             finally:
                 con.close()
@@ -814,7 +814,7 @@ class XapiParser:
             return results
         con = _connect()
         try:
-            _register_known(con, ctx)
+            _register_known(con, KnownIds.of(ctx))
             con.register("kept_maps", pa.concat_tables(kept))
             con.execute("CREATE OR REPLACE TEMP TABLE kept_all AS SELECT * FROM kept_maps")
             con.unregister("kept_maps")
@@ -954,7 +954,7 @@ def transform(
     records = records.append_column("_f", pa.array(np.zeros(records.num_rows, np.int32)))
     con = _connect()
     try:
-        _register_known(con, ctx)
+        _register_known(con, KnownIds.of(ctx))
         try:
             return _transform_sql(con, records, [name], ctx, [q])
         except duckdb.Error:
@@ -1033,8 +1033,7 @@ class KnownIds:
         )
 
 
-def _register_known(con: duckdb.DuckDBPyConnection, ctx: ParseContext | KnownIds) -> None:
-    known = ctx if isinstance(ctx, KnownIds) else KnownIds.of(ctx)
+def _register_known(con: duckdb.DuckDBPyConnection, known: KnownIds) -> None:
     con.register("known_classes", pa.table({"class_id": pa.array(known.classes, pa.string())}))
     con.register("known_content", pa.table({"content_id": pa.array(known.content, pa.string())}))
 

@@ -45,6 +45,8 @@ from lake.sources.base import (
 from lake.spark.io import STAGING_DIR
 from lake.spark.runtime import session
 
+# What a task returns per unit; Spark's DDL form of it is STATUS_SCHEMA.
+_STATUS = pa.schema([("unit", pa.int32()), ("status", pa.string()), ("error", pa.string())])
 STATUS_SCHEMA = "unit INT, status STRING, error STRING"
 
 
@@ -117,10 +119,7 @@ def _map_task(
             except Exception as exc:  # reported to the driver, which parses the batch itself
                 status, error = "failed", f"{type(exc).__name__}: {exc}"
             yield pa.RecordBatch.from_pydict(
-                {"unit": [i], "status": [status], "error": [error]},
-                schema=pa.schema(
-                    [("unit", pa.int32()), ("status", pa.string()), ("error", pa.string())]
-                ),
+                {"unit": [i], "status": [status], "error": [error]}, schema=_STATUS
             )
 
 
