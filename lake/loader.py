@@ -20,6 +20,7 @@ import traceback
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,28 +194,45 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
         quarantine.append(_stamp_quarantine(result.quarantine.to_table(), unit, now))
         for table, rows in result.silver.items():
             if LOAD_ID not in rows.column_names:
-                rows = rows.append_column(LOAD_ID, pa.array([unit.load_id] * rows.num_rows))
+                rows = rows.append_column(
+                    LOAD_ID, io.constant(unit.load_id, rows.num_rows, pa.string())
+                )
             silver_rows[table].append(rows)
     write = writes(settings)
-    for entity in BRONZE_TABLES[source]:
-        if entity in bronze or retry:
-            rows = pa.concat_tables(bronze[entity]) if entity in bronze else pa.table({})
-            write.replace_load(settings, bronze_spec(source, entity), rows, ids, retry)
-    write.replace_load(settings, quarantine_spec(source), pa.concat_tables(quarantine), ids, retry)
+
+    def write_bronze_and_quarantine() -> None:
+        for entity in BRONZE_TABLES[source]:
+            if entity in bronze or retry:
+                rows = pa.concat_tables(bronze[entity]) if entity in bronze else pa.table({})
+                write.replace_load(settings, bronze_spec(source, entity), rows, ids, retry)
+        q = pa.concat_tables(quarantine)
+        write.replace_load(settings, quarantine_spec(source), q, ids, retry)
 
     inserted: dict[str, int] = {}
     updated: dict[str, int] = {}
-    combined = {
-        t: pa.concat_tables(rows, promote_options="default") for t, rows in silver_rows.items()
-    }
-    new_voids = combined.get("statement_voids")
-    _mark_voided(settings, combined)
-    for table in sorted(combined, key=_SILVER_ORDER.index):
-        metrics = write.merge(settings, silver(table), combined[table], ids[-1])
-        inserted[table] = int(metrics.get("num_target_rows_inserted", 0))
-        updated[table] = int(metrics.get("num_target_rows_updated", 0))
-    if new_voids is not None and new_voids.num_rows:
-        apply_voids(settings, new_voids.column("voided_statement_id"))
+    # Bronze and quarantine do not depend on silver: on the embedded engine they are written in
+    # a second thread while silver merges (each write is mostly single-threaded Rust that
+    # releases the GIL, so on two cores the two overlap). Any order of these commits is safe:
+    # the ledger is finished only after both, and a retry replaces or merges idempotently.
+    side: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if settings.engine == "spark":  # one SparkSession: its writes stay in sequence
+            write_bronze_and_quarantine()
+        else:
+            side = pool.submit(write_bronze_and_quarantine)
+        combined = {
+            t: pa.concat_tables(rows, promote_options="default") for t, rows in silver_rows.items()
+        }
+        new_voids = combined.get("statement_voids")
+        _mark_voided(settings, combined)
+        for table in sorted(combined, key=_SILVER_ORDER.index):
+            metrics = write.merge(settings, silver(table), combined[table], ids[-1])
+            inserted[table] = int(metrics.get("num_target_rows_inserted", 0))
+            updated[table] = int(metrics.get("num_target_rows_updated", 0))
+        if new_voids is not None and new_voids.num_rows:
+            apply_voids(settings, new_voids.column("voided_statement_id"))
+    if side is not None:
+        side.result()  # a failed bronze or quarantine write fails the load before the ledger
 
     ledger.record_finish(settings, [(u, r.files, e) for u, r, e in parsed])
     reports = []
@@ -334,16 +352,16 @@ def _check_accounting(unit: LoadUnit, result: ParseResult) -> None:
 
 def _stamp_bronze(rows: pa.Table, unit: LoadUnit, now: datetime) -> pa.Table:
     n = rows.num_rows
-    rows = rows.append_column("_load_id", pa.array([unit.load_id] * n, pa.string()))
-    rows = rows.append_column("_ingested_at", pa.array([now] * n, pa.timestamp("us", tz="UTC")))
-    return rows.append_column("_ingest_date", pa.array([now.date()] * n, pa.date32()))
+    rows = rows.append_column("_load_id", io.constant(unit.load_id, n, pa.string()))
+    rows = rows.append_column("_ingested_at", io.constant(now, n, pa.timestamp("us", tz="UTC")))
+    return rows.append_column("_ingest_date", io.constant(now.date(), n, pa.date32()))
 
 
 def _stamp_quarantine(q: pa.Table, unit: LoadUnit, now: datetime) -> pa.Table:
     n = q.num_rows
-    q = q.append_column("source", pa.array([unit.source] * n, pa.string()))
-    q = q.append_column("load_id", pa.array([unit.load_id] * n, pa.string()))
-    return q.append_column("quarantined_at", pa.array([now] * n, pa.timestamp("us", tz="UTC")))
+    q = q.append_column("source", io.constant(unit.source, n, pa.string()))
+    q = q.append_column("load_id", io.constant(unit.load_id, n, pa.string()))
+    return q.append_column("quarantined_at", io.constant(now, n, pa.timestamp("us", tz="UTC")))
 
 
 def _raw_lines(path: Path) -> list[bytes]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from lake.io import constant
 from lake.quarantine import QuarantineBuilder, Reason
 
 MAX_RECORD_BYTES = 8 * 1024 * 1024  # a single record larger than this is rejected, not parsed
@@ -73,19 +75,51 @@ def quarantine_if_not_utf8(q: QuarantineBuilder, name: str, line_no: int, line: 
 
 
 def _blank_bad_encoding(data: bytes, name: str, q: QuarantineBuilder) -> tuple[bytes, int]:
-    """Replace lines that are not UTF-8 by empty lines (keeping numbering); quarantine them."""
+    """Replace lines that are not UTF-8 by empty lines (keeping numbering); quarantine them.
+    Only lines holding a byte >= 0x80 can be bad, so only those are decoded one by one."""
     try:
         data.decode("utf-8")
         return data, 0
     except UnicodeDecodeError:
         pass
-    lines = data.split(b"\n")
-    bad = 0
-    for i, line in enumerate(lines):
-        if quarantine_if_not_utf8(q, name, i + 1, line):
-            lines[i] = b""
-            bad += 1
-    return b"\n".join(lines), bad
+    newlines = _positions(data, lambda b: b == 10)
+    starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])
+    ends = np.append(newlines, np.int64(len(data)))  # exclusive, newline not included
+    suspects = _distinct_sorted(_line_of(newlines, _positions(data, lambda b: b >= 0x80)))
+    pieces: list[bytes] = []
+    done = 0
+    for i in suspects.tolist():
+        start, end = int(starts[i]), int(ends[i])
+        if quarantine_if_not_utf8(q, name, i + 1, data[start:end]):
+            pieces.append(data[done:start])
+            done = end
+    pieces.append(data[done:])
+    return b"".join(pieces), len(pieces) - 1
+
+
+_SCAN_BYTES = 1 << 24
+
+
+def _positions(data: bytes, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Offsets of the bytes of ``data`` for which ``test`` (on a uint8 array) holds, scanned in
+    16 MiB slices so the boolean mask stays small."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    found = [
+        np.flatnonzero(test(buf[s : s + _SCAN_BYTES])) + s for s in range(0, len(buf), _SCAN_BYTES)
+    ]
+    return np.concatenate(found).astype(np.int64) if found else np.zeros(0, np.int64)
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array, in one pass (``np.unique`` hashes or sorts)."""
+    if values.size == 0:
+        return values
+    return values[np.concatenate([np.ones(1, dtype=bool), values[1:] != values[:-1]])]
+
+
+def _line_of(newlines: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """0-based line index of each byte offset, from the sorted offsets of the newlines."""
+    return np.searchsorted(newlines, positions, side="left")
 
 
 @dataclass
@@ -165,13 +199,12 @@ def read_csv(
         invalid_lines.append(line)
         malformed += 1
         q.add(name, line, Reason.MALFORMED_CSV, f"expected {expected} fields, found {actual}", text)
+    # Record lines are sorted and distinct: drop the invalid ones, keep the order.
     if exact:
-        lines = np.setdiff1d(physical[1:], np.asarray(invalid_lines, dtype=np.int64))
+        candidates = physical[1:]
     else:  # values span lines: record ordinals (header is 1)
-        lines = np.setdiff1d(
-            np.arange(2, table.num_rows + len(invalid_lines) + 2, dtype=np.int64),
-            np.asarray(invalid_lines, dtype=np.int64),
-        )
+        candidates = np.arange(2, table.num_rows + len(invalid_lines) + 2, dtype=np.int64)
+    lines = candidates[~np.isin(candidates, np.asarray(invalid_lines, dtype=np.int64))]
     if len(lines) != table.num_rows:
         raise FileReadError(f"could not number rows: {len(lines)} lines for {table.num_rows} rows")
     table = table.append_column("_line", pa.array(lines, pa.int64()))
@@ -189,17 +222,46 @@ def _quotes_span_lines(data: bytes) -> bool:
     """True when some quoted value contains a newline (an odd number of quotes on a line)."""
     if b'"' not in data:
         return False
-    lines = pa.array(data.split(b"\n"), pa.binary())
-    counts = pa.compute.count_substring(lines, '"')
-    return bool(pa.compute.any(pa.compute.not_equal(pa.compute.bit_wise_and(counts, 1), 0)).as_py())
+    newlines = _positions(data, lambda b: b == 10)
+    per_line = np.bincount(_line_of(newlines, _positions(data, lambda b: b == 34)))
+    return bool((per_line & 1).any())
 
 
 def _non_blank_line_numbers(data: bytes) -> np.ndarray:
-    """1-based physical numbers of the lines that hold something other than whitespace."""
-    lines = pa.array(data.split(b"\n"), pa.binary()).cast(pa.string())
-    non_blank = pa.compute.not_equal(pa.compute.utf8_trim_whitespace(lines), "")
-    idx = np.flatnonzero(non_blank.to_numpy(zero_copy_only=False))
-    return idx.astype(np.int64) + 1
+    """1-based physical numbers of the lines that hold something other than whitespace. A line
+    with a printable ASCII character is not blank; only the others (blank, or holding nothing
+    but spaces, controls or non-ASCII characters) go through Arrow's Unicode whitespace trim."""
+    newlines = _positions(data, lambda b: b == 10)
+    starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])
+    ends = np.append(newlines, np.int64(len(data)))
+    solid = _lines_with(data, starts, ends, lambda b: (b > 32) & (b < 127))
+    others = np.flatnonzero(~solid)
+    if others.size:
+        texts = pa.array(
+            [data[int(starts[i]) : int(ends[i])] for i in others.tolist()], pa.binary()
+        ).cast(pa.string())
+        blank = pa.compute.equal(pa.compute.utf8_trim_whitespace(texts), "")
+        solid[others[~blank.to_numpy(zero_copy_only=False)]] = True
+    return np.flatnonzero(solid).astype(np.int64) + 1
+
+
+def _lines_with(
+    data: bytes, starts: np.ndarray, ends: np.ndarray, test: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Per line (``starts``/``ends``: byte offsets, end exclusive), whether any of its bytes
+    passes ``test``; about 16 MiB of lines at a time."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    out = np.zeros(len(starts), dtype=bool)
+    i = 0
+    while i < len(starts):
+        j = max(int(np.searchsorted(starts, starts[i] + _SCAN_BYTES, side="left")), i + 1)
+        lo, hi = int(starts[i]), int(ends[j - 1])
+        mask = np.zeros(hi - lo + 1, dtype=bool)  # one False past the end: no empty segment
+        mask[:-1] = test(buf[lo:hi])
+        out[i:j] = np.logical_or.reduceat(mask, starts[i:j] - lo)
+        i = j
+    out[ends - starts == 0] = False  # reduceat gives an empty segment its first element
+    return out
 
 
 @dataclass
@@ -253,7 +315,7 @@ def bronze_records(rows: pa.Table, name: str, exclude: tuple[str, ...] = ("_line
     )
     return pa.table(
         {
-            "_source_file": pa.array([name] * rows.num_rows, pa.string()),
+            "_source_file": constant(name, rows.num_rows, pa.string()),
             "_line": rows.column("_line"),
             "record": records.cast(pa.string()),
         }
@@ -264,7 +326,7 @@ def bronze_lines(lines: pa.Table, name: str) -> pa.Table:
     """Bronze rows from ``read_lines`` output: the raw line is the record."""
     return pa.table(
         {
-            "_source_file": pa.array([name] * lines.num_rows, pa.string()),
+            "_source_file": constant(name, lines.num_rows, pa.string()),
             "_line": lines.column("_line"),
             "record": lines.column("text"),
         }

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from lake.io import constant
 from lake.quarantine import Reason
 from lake.sources.base import (
     FileCount,
@@ -154,38 +155,37 @@ def _validation_sql(now: dt.datetime) -> str:
         FROM typed r LEFT JOIN known ON known.known_class_id = r.class_id
     ), checked AS (
         SELECT * EXCLUDE (_rule), {code} AS code, {reason} AS reason FROM ruled
-    ), ranked AS (
-        SELECT *,
-            CASE WHEN code IS NULL THEN row_number() OVER (
-                PARTITION BY code IS NULL, attempt_id, item_id ORDER BY _line) END AS dup_rank,
-            CASE WHEN code IS NULL THEN first_value(_line) OVER (
-                PARTITION BY code IS NULL, attempt_id, item_id ORDER BY _line) END AS first_line
-        FROM checked
+    ), firsts AS (
+        -- Per (attempt, item) and per attempt, the first good line: aggregates, not windows,
+        -- since a hash aggregate is much cheaper than sorting every partition.
+        SELECT attempt_id, item_id, min(_line) AS first_line
+        FROM checked WHERE code IS NULL GROUP BY attempt_id, item_id
     ), deduped AS (
-        SELECT * REPLACE (
-            CASE WHEN code IS NULL AND dup_rank > 1 THEN 'duplicate_record' ELSE code END AS code,
-            CASE WHEN code IS NULL AND dup_rank > 1
-                 THEN 'attempt_id/item_id already on line ' || first_line ELSE reason END
+        SELECT c.* REPLACE (
+            CASE WHEN c._line > f.first_line THEN 'duplicate_record' ELSE c.code END AS code,
+            CASE WHEN c._line > f.first_line
+                 THEN 'attempt_id/item_id already on line ' || f.first_line ELSE c.reason END
                  AS reason)
-        FROM ranked
-    ), headed AS (
+        FROM checked c
+        LEFT JOIN firsts f
+            ON c.code IS NULL AND f.attempt_id = c.attempt_id AND f.item_id = c.item_id
+    ), heads AS (
         -- The attempt's first good row fixes its student, class and quiz; a later row that
         -- disagrees cannot belong to the same attempt.
-        SELECT *,
-            CASE WHEN code IS NULL THEN first_value(student_id || chr(0) || class_id || chr(0)
-                || quiz_id) OVER (PARTITION BY code IS NULL, attempt_id ORDER BY _line) END
-                AS head,
-            CASE WHEN code IS NULL THEN first_value(_line) OVER (
-                PARTITION BY code IS NULL, attempt_id ORDER BY _line) END AS head_line
-        FROM deduped
+        SELECT attempt_id,
+            arg_min(student_id || chr(0) || class_id || chr(0) || quiz_id, _line) AS head,
+            min(_line) AS head_line
+        FROM deduped WHERE code IS NULL GROUP BY attempt_id
     )
-    SELECT * REPLACE (
-        CASE WHEN code IS NULL AND head <> student_id || chr(0) || class_id || chr(0) || quiz_id
-             THEN 'invalid_value' ELSE code END AS code,
-        CASE WHEN code IS NULL AND head <> student_id || chr(0) || class_id || chr(0) || quiz_id
-             THEN 'student_id/class_id/quiz_id differ from the attempt''s line ' || head_line
-             ELSE reason END AS reason)
-    FROM headed
+    SELECT d.* REPLACE (
+        CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
+             THEN 'invalid_value' ELSE d.code END AS code,
+        CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
+             THEN 'student_id/class_id/quiz_id differ from the attempt''s line ' || h.head_line
+             ELSE d.reason END AS reason)
+    FROM deduped d
+    LEFT JOIN heads h ON d.code IS NULL AND h.attempt_id = d.attempt_id
+    ORDER BY d._line
     """
 
 
@@ -343,14 +343,16 @@ class QuizAttemptsParser:
             attempts = _combine_with_silver(ctx, con, kept, attempts)
         finally:
             con.close()
-        attempts = attempts.append_column("source", pa.array([SOURCE] * attempts.num_rows))
+        attempts = attempts.append_column(
+            "source", constant(SOURCE, attempts.num_rows, pa.string())
+        )
         result.silver["quiz_attempts"] = attempts
         n = kept.num_rows
         responses = kept.drop_columns(
             ["_line", "max_score", "attempt_number", "started_at", "submitted_at"]
         )
-        responses = responses.append_column("source", pa.array([SOURCE] * n, pa.string()))
-        responses = responses.append_column("is_voided", pa.array([False] * n, pa.bool_()))
+        responses = responses.append_column("source", constant(SOURCE, n, pa.string()))
+        responses = responses.append_column("is_voided", constant(False, n, pa.bool_()))
         result.silver["item_responses"] = responses
 
 

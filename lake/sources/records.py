@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lake.io import constant
 from lake.quarantine import QuarantineBuilder, Reason
 from lake.sources.base import UnsupportedFileError
 from lake.sources.common import (
@@ -242,7 +243,7 @@ def add_quarantine(q: QuarantineBuilder, name: str, rows: pa.Table) -> None:
     q.extend(
         pa.table(
             {
-                "file": pa.array([name] * n, pa.string()),
+                "file": constant(name, n, pa.string()),
                 "line": rows.column("_line"),
                 "reason_code": rows.column("code"),
                 "reason": rows.column("reason"),

@@ -129,3 +129,27 @@ def test_read_path_reads_a_table_by_its_lake_path_and_names_a_missing_one(
     assert rows.to_pylist() == [{"skill_id": "s1", "name": "Fractions"}]
     with pytest.raises(io.MissingTableError, match="gold/items/dim_items is missing"):
         io.read_path(settings.lake, "gold/items/dim_items")
+
+
+def test_dedupe_on_key_keeps_first_row_per_composite_key_with_nulls_as_one_value() -> None:
+    data = pa.table(
+        {
+            "a": ["x", "x", "y", None, None, "x"],
+            "b": [1, 2, 1, 1, 1, 1],
+            "v": ["first", "other", "y1", "null-first", "null-second", "repeat"],
+        }
+    )
+    kept = io.dedupe_on_key(data, ("a", "b"), io.MergePolicy.INSERT_ONLY)
+    assert kept.column("v").to_pylist() == ["first", "other", "y1", "null-first"]
+
+
+def test_dedupe_on_key_returns_distinct_rows_unchanged_in_order() -> None:
+    data = pa.table({"a": ["c", "a", "b"], "b": [1, 1, 1], "v": [3, 1, 2]})
+    for policy in (io.MergePolicy.INSERT_ONLY, io.MergePolicy.UPSERT):
+        assert io.dedupe_on_key(data, ("a", "b"), policy).equals(data)
+
+
+def test_dedupe_on_key_upsert_folds_last_non_null_per_column() -> None:
+    data = pa.table({"k": ["s1", "s2", "s1"], "g": ["F", "M", None], "r": [None, None, "Wales"]})
+    folded = io.dedupe_on_key(data, ("k",), io.MergePolicy.UPSERT).to_pylist()
+    assert folded == [{"k": "s1", "g": "F", "r": "Wales"}, {"k": "s2", "g": "M", "r": None}]

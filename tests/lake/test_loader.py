@@ -4,7 +4,7 @@ parser failures that lose nothing."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pytest
@@ -22,7 +22,7 @@ from lake.sources.base import (
 )
 from lake.sources.common import bronze_lines, read_lines
 from lake.status import lake_status
-from lake.tables import LOADS, quarantine_spec, silver
+from lake.tables import LOADS, TableSpec, quarantine_spec, silver
 
 
 class _ForumLikeParser:
@@ -145,3 +145,28 @@ def test_unbalanced_parser_counts_are_a_bug(
     # The ledger shows the load as started, not committed, so the next run retries it.
     assert ledger.committed_units(settings) == set()
     assert io.read(settings, LOADS).column("status").to_pylist() == ["started"]
+
+
+def test_failed_bronze_write_beside_the_silver_merge_fails_the_load_and_a_rerun_completes_it(
+    settings: LakeSettings, forum_parser: _ForumLikeParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = io.replace_load
+
+    def failing_bronze(settings: LakeSettings, spec: TableSpec, *args: Any, **kwargs: Any) -> int:
+        if spec.name.startswith("bronze/"):
+            raise OSError("disk full")
+        return real(settings, spec, *args, **kwargs)
+
+    monkeypatch.setattr(io, "replace_load", failing_bronze)
+    _drop(settings, "a.txt", "p1,c1\np2,c1\n")
+    with pytest.raises(OSError, match="disk full"):
+        loader.ingest(settings, ("forum",))
+    # Silver was merged in the meantime, but the load is not committed: the rerun retries it.
+    assert ledger.committed_units(settings) == set()
+    monkeypatch.setattr(io, "replace_load", real)
+    [report] = loader.ingest(settings, ("forum",))
+    assert report.status == ledger.COMMITTED
+    assert io.row_count(settings, silver("forum_posts")) == 2
+    assert io.read(settings, LOADS).column("status").to_pylist().count("committed") == 1
+    bronze = [t for t in lake_status(settings)["tables"] if t["name"].startswith("bronze/")]
+    assert [t["rows"] for t in bronze] == [2]
