@@ -2,13 +2,15 @@
 the gold tables they read.
 
 A cached body is reused while every table it was built from is at the same version (and, for
-answers that also read the operational store, for at most ``ttl_s`` seconds, or until this
-process invalidates them). Access checks and the audit record still run on every request: only
-the building and serialising of the body is saved.
+answers that also read the operational store, for at most ``ttl_s`` seconds (a random 50-100%
+of it per entry), or until this process invalidates them). Access checks and the audit record
+still run on every request: only the building and serialising of the body is saved.
 """
 
 from __future__ import annotations
 
+import math
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -59,13 +61,16 @@ class ResponseCache:
         versions = tuple(self.gold.version(t) for t in tables)
         now = time.monotonic()
         hit = self._data.get(key)
-        if hit is not None and hit[0] == versions and (ttl_s is None or now - hit[1] < ttl_s):
+        if hit is not None and hit[0] == versions and now < hit[1]:
             self.hits += 1
             return JsonBody(hit[2])
         self.misses += 1
         body = _adapter(model).dump_json(build())
+        # Each entry lives a random 50-100% of ttl_s: bodies built together (a warm-up, a new
+        # gold version) then expire spread out instead of all being rebuilt in one burst.
+        expires = math.inf if ttl_s is None else now + ttl_s * (0.5 + 0.5 * random.random())
         with self._lock:
-            self._data[key] = (versions, now, body)
+            self._data[key] = (versions, expires, body)
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)

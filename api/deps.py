@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -30,6 +31,7 @@ from api.store.db import Store
 from api.store.models import ClassAssignment, ClassMembership, User
 
 _CACHE_S = 5.0
+_TOKEN_CACHE_ENTRIES = 20_000
 
 
 class _TtlCache:
@@ -55,6 +57,46 @@ class _TtlCache:
             self._data.clear()
 
 
+class TokenCache:
+    """Principals of our own access tokens whose signature and claims were verified, kept until
+    each token's ``exp`` (a bounded LRU keyed by the whole token string).
+
+    A token is verified (HS256 signature, issuer, required claims, kind) once; later requests
+    with the same string reuse the result until it expires. Expiry is checked on every hit, and
+    the account's state (active, role, student) is still checked per request by the caller.
+    """
+
+    def __init__(self, max_entries: int = _TOKEN_CACHE_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        """The principal of a verified, unexpired token, else None."""
+        hit = self._data.get(token)
+        if hit is None:
+            return None
+        with self._lock:
+            # PyJWT refuses a token once now >= exp; so does the cache.
+            if time.time() >= hit[1]:
+                self._data.pop(token, None)
+                return None
+            if token in self._data:
+                self._data.move_to_end(token)
+        return hit[0]
+
+    def put(self, token: str, principal: Principal, expires_at: float) -> None:
+        """Remember a token verified just now (evicting the least recently used)."""
+        with self._lock:
+            self._data[token] = (principal, expires_at)
+            self._data.move_to_end(token)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 @dataclass
 class Services:
     """Long-lived objects of one API process."""
@@ -70,6 +112,7 @@ class Services:
     _users: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
     _teacher_classes: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
     _memberships: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
+    tokens: TokenCache = field(default_factory=TokenCache)
 
     def invalidate(self) -> None:
         """Forget cached users and assignments (after an admin change in this process)."""
@@ -112,10 +155,12 @@ class Services:
                     )
                 )
 
+        def roster() -> frozenset[str]:
+            rows = self.gold.rows("fct_student_progress", "student_id", student_id)
+            return frozenset(rows["class_id"].to_list()) if rows.height else frozenset()
+
         joined = self._memberships.get(student_id, load)
-        rows = self.gold.rows("fct_student_progress", "student_id", student_id)
-        roster = frozenset(rows["class_id"].to_list()) if rows.height else frozenset()
-        return roster | joined
+        return self.gold.memo("fct_student_progress", ("classes", student_id), roster) | joined
 
     def class_students(self, class_id: str) -> list[str]:
         """Students enrolled in a class (roster, then invite joins)."""
@@ -129,8 +174,8 @@ class Services:
         return students + [j for j in joined if j not in seen]
 
 
-def services(request: Request) -> Services:
-    """The process's :class:`Services`."""
+async def services(request: Request) -> Services:
+    """The process's :class:`Services` (``async``: nothing to wait for, so no thread hop)."""
     return request.app.state.services
 
 
@@ -142,27 +187,46 @@ def _unauthorized(detail: str) -> ApiError:
     return ApiError(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_principal(
-    request: Request,
-    svc: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The verified caller, from a bearer token (ours, or the configured OIDC issuer's)."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("A bearer access token is required.")
-    token = credentials.credentials
-    try:
-        if svc.oidc is not None and svc.oidc.is_external(token):
-            principal = _principal_from_oidc(svc, svc.oidc.verify(token))
-        else:
-            principal = principal_from_access(decode_own(svc.settings, token, "access"))
-    except TokenError as exc:
-        raise _unauthorized(f"The access token is not valid ({exc}).") from exc
+def authenticate(svc: Services, token: str) -> Principal:
+    """The verified caller behind a bearer token (ours, or the configured OIDC issuer's), or a
+    401 ApiError: forged, expired, wrong kind, inactive account, or an account whose role or
+    student changed since the token was issued.
+
+    Our own tokens are verified once and then served from :class:`TokenCache` until they
+    expire; the account check runs on every call.
+    """
+    principal = svc.tokens.get(token)
+    if principal is None:
+        try:
+            if svc.oidc is not None and svc.oidc.is_external(token):
+                principal = _principal_from_oidc(svc, svc.oidc.verify(token))
+            else:
+                claims = decode_own(svc.settings, token, "access")
+                principal = principal_from_access(claims)
+                svc.tokens.put(token, principal, float(claims["exp"]))
+        except TokenError as exc:
+            raise _unauthorized(f"The access token is not valid ({exc}).") from exc
     state = svc.user_state(principal.user_id)
     if state is None or not state[0]:
         raise _unauthorized("This account is not active.")
     if state[1] != principal.role or state[2] != principal.student_id:
         raise _unauthorized("This account changed since the token was issued; sign in again.")
+    return principal
+
+
+async def current_principal(
+    request: Request,
+    svc: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The verified caller, from a bearer token (ours, or the configured OIDC issuer's).
+
+    ``async`` so that FastAPI runs it on the event loop: a verified token is a dictionary hit
+    and the account state a cached lookup (a database read at most every few seconds).
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("A bearer access token is required.")
+    principal = authenticate(svc, credentials.credentials)
     request.state.user_id = principal.user_id
     return principal
 
@@ -188,18 +252,24 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require_roles(*roles: str) -> Callable[..., Principal]:
-    """A dependency that admits only callers with one of ``roles`` (403 otherwise)."""
+    """A dependency that admits only callers with one of ``roles`` (403 otherwise).
 
-    def check(principal: PrincipalDep) -> Principal:
+    The roles are also kept on the dependency (``check.roles``) for the fast read path
+    (:mod:`api.fastpath`), which applies the same rule without FastAPI's dependency injection.
+    """
+
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise ApiError(403, "Your role may not use this endpoint.", kind="forbidden")
         return principal
 
+    check.roles = frozenset(roles)  # type: ignore[attr-defined]
     return check
 
 
 def _resource(request: Request) -> str:
-    return getattr(request.scope.get("route"), "path", request.url.path)
+    path = getattr(request.scope.get("route"), "path", None)
+    return path if path is not None else request.url.path
 
 
 def authorize_student(

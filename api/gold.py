@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,8 @@ class _Snapshot:
     version: int | None
     frame: pl.DataFrame
     by: dict[str, tuple[pl.DataFrame, dict[Any, tuple[int, int]]]] = field(default_factory=dict)
+    # Values derived from this version only (see Gold.memo); dropped with the snapshot.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class GoldTable:
@@ -193,6 +195,19 @@ class Gold:
         if at is None:
             return ordered.clear()
         return ordered.slice(at[0], at[1])
+
+    def memo(self, name: str, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per Delta version of table ``name`` and ``key``.
+
+        For values derived from that table's rows alone (and immutable): a new version of the
+        table starts from an empty memo, so a value is never served for another version.
+        """
+        snap = self._snap(name)
+        try:
+            return snap.memo[key]
+        except KeyError:
+            value = snap.memo[key] = build()
+            return value
 
     def keys(self, name: str, key: str) -> Iterable[Any]:
         """Distinct values of an indexed column."""

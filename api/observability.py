@@ -20,6 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+_ENCODER = json.JSONEncoder(default=str)  # one encoder: json.dumps(default=...) builds one a call
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message and the record's extras."""
 
@@ -31,11 +34,11 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         for k, v in record.__dict__.items():
-            if k not in _RESERVED and not k.startswith("_"):
+            if k not in _RESERVED and k[0] != "_":
                 out[k] = v
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str)
+        return _ENCODER.encode(out)
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -95,6 +98,7 @@ class RequestMiddleware:
         self.metrics = metrics
         self.max_body = max_body_bytes
         self.log = logging.getLogger("learnsmart.api.access")
+        self._series: dict[tuple[str, str, int], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,19 +149,36 @@ class RequestMiddleware:
     def _observe(self, scope: Scope, status: int, start: float) -> None:
         elapsed = time.perf_counter() - start
         route = getattr(scope.get("route"), "path", "unmatched")
-        self.metrics.latency.labels(route, scope["method"], f"{status // 100}xx").observe(elapsed)
+        method = scope["method"]
+        key = (route, method, status // 100)
+        series = self._series.get(key)
+        if series is None:  # labels() takes a lock and builds a tuple: resolve each series once
+            series = self._series[key] = self.metrics.latency.labels(
+                route, method, f"{status // 100}xx"
+            )
+        series.observe(elapsed)
         if status >= 500:
             self.metrics.errors.labels(route).inc()
         if self.log.isEnabledFor(logging.INFO):
-            self.log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "ms": round(elapsed * 1000, 2),
-                    "user": scope.get("state", {}).get("user_id"),
-                },
+            # makeRecord + handle: what log.info does, without looking up the caller's source
+            # line on every request (the JSON line does not show it).
+            self.log.handle(
+                self.log.makeRecord(
+                    self.log.name,
+                    logging.INFO,
+                    __file__,
+                    0,
+                    "request",
+                    (),
+                    None,
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                        "user": scope.get("state", {}).get("user_id"),
+                    },
+                )
             )
 
 

@@ -20,10 +20,15 @@ def records(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 def class_summary(svc: Services, class_id: str) -> ClassSummary | None:
     """The class's dimension row, or None when the lake does not know it."""
-    rows = svc.gold.rows("dim_classes", "class_id", class_id)
-    if rows.height == 0:
-        return None
-    return ClassSummary.model_validate(rows.row(0, named=True))
+
+    def build() -> ClassSummary | None:
+        rows = svc.gold.rows("dim_classes", "class_id", class_id)
+        if rows.height == 0:
+            return None
+        return ClassSummary.model_validate(rows.row(0, named=True))
+
+    # Built once per version of dim_classes; ClassSummary is frozen, so sharing it is safe.
+    return svc.gold.memo("dim_classes", ("summary", class_id), build)
 
 
 NAMES_TTL_S = 30.0

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Source = Literal["model", "rule", "baseline", "batch", "live"]
 
 
 class ClassSummary(BaseModel):
     """A class, with its course and calendar."""
+
+    # Immutable: one instance per dim_classes version is shared by every request.
+    model_config = ConfigDict(frozen=True)
 
     class_id: str
     class_title: str | None = None
