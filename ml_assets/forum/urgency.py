@@ -18,7 +18,11 @@ its own task: a regression fitted to the whole 1-7 scale spends its capacity on 
 low labels, so the model also trains a class-balanced logistic regression for "label >= 5" on
 the joint features, and combines its log-odds with the blended score through a two-input
 logistic regression fitted on the inner out-of-fold values of both
-(:meth:`UrgencyModel.urgent_probability`). :meth:`UrgencyModel.is_urgent` compares that
+(:meth:`UrgencyModel.urgent_probability`). With the default encoder a second class-balanced
+logistic regression reads four more poolings of MiniLM's token states over the whole post
+(:func:`ml_assets.text.embed.embed_pools`: windows of 256 word pieces, so long posts count
+whole) and its log-odds are a third input of that stack. :meth:`UrgencyModel.is_urgent`
+compares that
 probability with the threshold that maximised F1 on the same out-of-fold values.
 
 Saved models are a folder: ``model.json`` (configuration, chosen hyper-parameters, blend,
@@ -43,6 +47,7 @@ from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 
 __all__ = [
@@ -61,7 +66,9 @@ Embedder = Callable[[list[str]], npt.NDArray[np.float32]]
 LABEL_MIN = 1.0
 LABEL_MAX = 7.0
 URGENT_LABEL = 5.0
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+#: Versions :meth:`UrgencyModel.load` reads (2: without the pooled-features classifier).
+READABLE_VERSIONS = (2, 3)
 
 
 def _tfidf_features() -> FeatureUnion:
@@ -210,7 +217,13 @@ class UrgencyConfig:
     # Inverse regularisation of the urgent classifier: set once, not searched (a grid would
     # cost 5 more sparse fits per value for a ranking metric that moves little with it).
     urgent_c: float = 3.0
+    # Inverse regularisation grid of the urgent classifier on the extra poolings (chosen by
+    # inner-fold ROC-AUC); empty: no such classifier.
+    pool_c: tuple[float, ...] = (0.003, 0.01)
     long_texts: str = "truncate"
+    # Width of the sentence embedding at the start of each feature row; columns after it are
+    # the extra poolings read by the pooled-features classifier.
+    embedding_dim: int = 384
     seed: int = 0
 
 
@@ -222,6 +235,7 @@ class _Fitted:
     svr_c: float = 1.0
     krr_alpha: float = 1.0
     joint_alpha: float = 1.0
+    pool_c: float = 0.0
     weights: dict[str, float] = field(default_factory=dict)
     intercept: float = 0.0
     threshold: float = 0.5
@@ -233,13 +247,15 @@ class _Fitted:
 
 class UrgencyModel:
     """Stacked urgency regressor (TF-IDF ridge, SVR and kernel ridge on MiniLM embeddings, ridge
-    on both) and an urgent classifier stacked on it.
+    on both) and urgent classifiers (joint features; pooled token states) stacked on it.
 
     Args:
         config: Search space; defaults to :class:`UrgencyConfig`.
-        embedder: Maps texts to unit-length vectors; defaults to
-            :func:`ml_assets.text.embed.embed` (not saved: a loaded model uses the default
-            unless given one).
+        embedder: Maps texts to feature rows: a unit-length sentence embedding
+            (``config.embedding_dim`` wide), optionally followed by more columns for the
+            pooled-features classifier. Defaults to :func:`ml_assets.text.embed.embed_pools`
+            (or :func:`ml_assets.text.embed.embed` where the model uses no extra poolings).
+            Not saved: a loaded model uses the default unless given one.
     """
 
     BASES = ("tfidf", "svr", "krr", "joint")
@@ -254,18 +270,31 @@ class UrgencyModel:
         self.joint: Ridge | None = None
         self.urgent: LogisticRegression | None = None
         self.stack: LogisticRegression | None = None
+        self.pools: Pipeline | None = None
         self._krr_offset = 0.0
 
     # -- embeddings ---------------------------------------------------------------------------
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Sentence embeddings of ``texts`` as the model uses them."""
+        """Feature rows of ``texts`` as the model uses them: the sentence embedding, then (with
+        the default encoder, when the model uses them) the extra poolings."""
         if self._embedder is not None:
             return self._embedder(list(texts))
+        if self._uses_pools():
+            from ml_assets.text.embed import embed_pools
+
+            return embed_pools(list(texts))
         from ml_assets.text.embed import embed
 
         mode = "chunks" if self.config.long_texts == "chunks" else "truncate"
         return embed(list(texts), long_texts=mode)
+
+    def _uses_pools(self) -> bool:
+        """Whether the default encoder should compute the extra poolings: before fitting, when
+        the configuration asks for them; after, when a pooled-features classifier was fitted."""
+        if self.tfidf is not None:
+            return self.pools is not None
+        return bool(self.config.pool_c) and self.config.long_texts == "truncate"
 
     # -- fit / predict ------------------------------------------------------------------------
 
@@ -291,7 +320,8 @@ class UrgencyModel:
         target = np.asarray(y, dtype=np.float64)
         if len(docs) != len(target) or len(docs) < 4:
             raise ValueError("need at least 4 posts, with one label per post")
-        emb = self.embed(docs) if embeddings is None else np.asarray(embeddings)
+        features = self.embed(docs) if embeddings is None else np.asarray(embeddings)
+        emb, extra = self._split(features)
         folds = _inner_folds(groups, len(docs), cfg.inner_folds, cfg.seed)
 
         tfidf = TfidfRidge(alpha=None, inner_folds=cfg.inner_folds, seed=cfg.seed)
@@ -341,8 +371,14 @@ class UrgencyModel:
                         .fit(joint_x[train], positive[train])
                         .decision_function(joint_x[test])
                     )
+        pool_oof: FloatArray | None = None
+        pool_c = 0.0
+        if classes and extra is not None and cfg.pool_c:
+            pool_oof, pool_c = self._pool_oof(extra, positive, folds)
         score_threshold = best_f1_threshold(blended, target)
-        inputs = np.column_stack([blended, urgent_oof])
+        inputs = np.column_stack(
+            [blended, urgent_oof] + ([pool_oof] if pool_oof is not None else [])
+        )
         stack = LogisticRegression(C=1.0).fit(inputs, positive) if classes else None
         probability = (
             stack.predict_proba(inputs)[:, 1] if stack is not None else (blended >= score_threshold)
@@ -353,6 +389,7 @@ class UrgencyModel:
             svr_c=float(svr_c),
             krr_alpha=float(krr_alpha),
             joint_alpha=float(joint_alpha),
+            pool_c=float(pool_c),
             weights={name: float(w) for name, w in zip(self.BASES, weights, strict=True)},
             intercept=intercept,
             threshold=best_f1_threshold(probability, target),
@@ -362,7 +399,13 @@ class UrgencyModel:
                 "blend": _rmse(blended, target),
             },
             inner_auc=_aucs(
-                positive, {"blend": blended, "urgent": urgent_oof, "stack": probability}
+                positive,
+                {
+                    "blend": blended,
+                    "urgent": urgent_oof,
+                    **({"pools": pool_oof} if pool_oof is not None else {}),
+                    "stack": probability,
+                },
             ),
             n_train=len(docs),
         )
@@ -375,18 +418,64 @@ class UrgencyModel:
         self.joint = Ridge(alpha=joint_alpha).fit(joint_x, target)
         self.urgent = self._urgent_classifier().fit(joint_x, positive) if classes else None
         self.stack = stack
+        self.pools = (
+            self._pool_classifier(pool_c).fit(extra, positive) if pool_oof is not None else None
+        )
         return self
 
     def _urgent_classifier(self) -> LogisticRegression:
         return LogisticRegression(C=self.config.urgent_c, class_weight="balanced", max_iter=3000)
 
+    @staticmethod
+    def _pool_classifier(c: float) -> Pipeline:
+        return Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("logistic", LogisticRegression(C=c, class_weight="balanced", max_iter=2000)),
+            ]
+        )
+
+    def _split(
+        self, features: npt.NDArray[Any]
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None]:
+        """(sentence embedding, extra poolings or None) of feature rows from :meth:`embed`."""
+        width = self.config.embedding_dim
+        if features.ndim != 2 or features.shape[1] < width:
+            raise ValueError(f"expected feature rows at least {width} wide, got {features.shape}")
+        extra = features[:, width:] if features.shape[1] > width else None
+        return features[:, :width], extra
+
+    def _pool_oof(
+        self,
+        extra: npt.NDArray[Any],
+        positive: npt.NDArray[np.int64],
+        folds: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    ) -> tuple[FloatArray, float]:
+        """Inner out-of-fold log-odds of the pooled-features classifier for the C (from
+        ``config.pool_c``) with the best out-of-fold ROC-AUC, and that C."""
+        from sklearn.metrics import roc_auc_score
+
+        values = self.config.pool_c
+        preds = np.zeros((len(values), len(positive)))
+        for train, test in folds:
+            if len(np.unique(positive[train])) < 2:
+                continue
+            for k, c in enumerate(values):
+                model = self._pool_classifier(c).fit(extra[train], positive[train])
+                preds[k, test] = model.decision_function(extra[test])
+        aucs = [roc_auc_score(positive, p) for p in preds]
+        best = int(np.argmax(aucs))
+        return preds[best], float(values[best])
+
     def _parts(
         self, docs: list[str], embeddings: npt.NDArray[np.float32] | None
     ) -> tuple[FloatArray, FloatArray | None]:
-        """The blended score and the urgent classifier's log-odds (None without one)."""
+        """The blended score and the urgent stack's other inputs: the urgent classifier's
+        log-odds, then the pooled-features classifier's (None without an urgent classifier)."""
         if self.tfidf is None or self.svr is None or self.krr is None or self.joint is None:
             raise RuntimeError("UrgencyModel is not fitted")
-        emb = self.embed(docs) if embeddings is None else np.asarray(embeddings)
+        features = self.embed(docs) if embeddings is None else np.asarray(embeddings)
+        emb, extra = self._split(features)
         tfidf_x = self.tfidf.features(docs)
         joint_x = _joint(tfidf_x, emb)
         parts = {
@@ -397,12 +486,14 @@ class UrgencyModel:
         }
         total = sum(self.fitted.weights[name] * parts[name] for name in self.BASES)
         blended = _clip(np.asarray(total, dtype=np.float64) + self.fitted.intercept)
-        log_odds = (
-            np.asarray(self.urgent.decision_function(joint_x), dtype=np.float64)
-            if self.urgent is not None
-            else None
-        )
-        return blended, log_odds
+        if self.urgent is None:
+            return blended, None
+        log_odds = [np.asarray(self.urgent.decision_function(joint_x), dtype=np.float64)]
+        if self.pools is not None:
+            if extra is None:
+                raise ValueError("this model needs the extra poolings after the embedding")
+            log_odds.append(np.asarray(self.pools.decision_function(extra), dtype=np.float64))
+        return blended, np.column_stack(log_odds)
 
     def score(
         self, texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None
@@ -456,6 +547,8 @@ class UrgencyModel:
         if self.urgent is not None and self.stack is not None:
             joblib.dump(self.urgent, folder / "urgent_classifier.joblib")
             joblib.dump(self.stack, folder / "urgent_stack.joblib")
+        if self.pools is not None:
+            joblib.dump(self.pools, folder / "urgent_pools.joblib")
         doc = {
             "format_version": FORMAT_VERSION,
             "kind": "forum-urgency",
@@ -471,11 +564,12 @@ class UrgencyModel:
         """Read a model written by :meth:`save`."""
         folder = Path(folder)
         doc = json.loads((folder / "model.json").read_text())
-        if doc.get("kind") != "forum-urgency" or doc.get("format_version") != FORMAT_VERSION:
+        if doc.get("kind") != "forum-urgency" or doc.get("format_version") not in READABLE_VERSIONS:
             raise ValueError(f"{folder} does not hold a forum-urgency model of this version")
-        config = UrgencyConfig(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in doc["config"].items()}
-        )
+        settings = {k: tuple(v) if isinstance(v, list) else v for k, v in doc["config"].items()}
+        if doc["format_version"] == 2:  # written before the pooled-features classifier
+            settings.setdefault("pool_c", ())
+        config = UrgencyConfig(**settings)
         model = cls(config, embedder)
         model.fitted = _Fitted(**doc["fitted"])
         model.tfidf = TfidfRidge(alpha=model.fitted.tfidf_alpha)
@@ -486,6 +580,8 @@ class UrgencyModel:
         if (folder / "urgent_classifier.joblib").is_file():
             model.urgent = joblib.load(folder / "urgent_classifier.joblib")
             model.stack = joblib.load(folder / "urgent_stack.joblib")
+        if (folder / "urgent_pools.joblib").is_file():
+            model.pools = joblib.load(folder / "urgent_pools.joblib")
         model._krr_offset = float(doc["krr_offset"])
         return model
 

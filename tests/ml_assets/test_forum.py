@@ -83,6 +83,15 @@ def hash_embed(texts: list[str]) -> npt.NDArray[np.float32]:
     return vectorizer.transform(texts).toarray().astype(np.float32)
 
 
+def wide_embed(texts: list[str]) -> npt.NDArray[np.float32]:
+    """:func:`hash_embed` followed by 64 more columns (hashed character n-grams) standing in for
+    the extra poolings of :func:`ml_assets.text.embed.embed_pools`, so the pooled-features
+    classifier is fitted."""
+    chars = HashingVectorizer(n_features=64, analyzer="char_wb", ngram_range=(3, 4))
+    extra = chars.transform(texts).toarray().astype(np.float32)
+    return np.hstack([hash_embed(texts), extra])
+
+
 SMALL = UrgencyConfig(inner_folds=3, svr_c=(1.0, 4.0), krr_alpha=(0.3, 1.0), tfidf_alpha=(1.0,))
 
 
@@ -173,6 +182,57 @@ def test_urgency_save_load_round_trip(
     )
     assert loaded.threshold == fitted.threshold
     assert loaded.config == fitted.config
+
+
+def test_pooled_features_classifier_joins_the_urgent_stack(
+    train_rows: list[tuple[str, str, float]],
+    test_rows: list[tuple[str, str, float]],
+    tmp_path: Path,
+) -> None:
+    ids, texts, y = zip(*train_rows, strict=True)
+    model = UrgencyModel(SMALL, embedder=wide_embed).fit(list(texts), list(y), list(ids))
+    assert model.pools is not None and model.stack is not None
+    assert model.stack.coef_.shape == (1, 3)  # score, joint classifier, pooled classifier
+    assert model.fitted.pool_c in SMALL.pool_c
+    assert set(model.fitted.inner_auc) == {"blend", "urgent", "pools", "stack"}
+    probe = [r[1] for r in test_rows]
+    labels = np.asarray([r[2] for r in test_rows])
+    probability = model.urgent_probability(probe)
+    assert roc_auc_score(labels >= 5, probability) > 0.8
+    folder = model.save(tmp_path / "pooled")
+    assert (folder / "urgent_pools.joblib").is_file()
+    loaded = UrgencyModel.load(folder, embedder=wide_embed)
+    np.testing.assert_array_equal(loaded.urgent_probability(probe), probability)
+    np.testing.assert_array_equal(loaded.score(probe), model.score(probe))
+    with pytest.raises(ValueError, match="extra poolings"):
+        model.urgent_probability(probe, embeddings=hash_embed(probe))
+    with pytest.raises(ValueError, match="at least 384 wide"):
+        model.score(probe, embeddings=hash_embed(probe)[:, :10])
+
+
+def test_urgency_loads_a_version_2_model(
+    fitted: UrgencyModel, test_rows: list[tuple[str, str, float]], tmp_path: Path
+) -> None:
+    """Models saved before the pooled-features classifier (format 2) still load and score."""
+    import json
+
+    folder = fitted.save(tmp_path / "v2")
+    doc = json.loads((folder / "model.json").read_text())
+    doc["format_version"] = 2
+    for key in ("pool_c", "embedding_dim"):
+        del doc["config"][key]
+    del doc["fitted"]["pool_c"]
+    (folder / "model.json").write_text(json.dumps(doc))
+    loaded = UrgencyModel.load(folder, embedder=hash_embed)
+    assert loaded.config.pool_c == () and loaded.pools is None
+    probe = [r[1] for r in test_rows]
+    np.testing.assert_array_equal(
+        loaded.urgent_probability(probe), fitted.urgent_probability(probe)
+    )
+    doc["format_version"] = 1
+    (folder / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="of this version"):
+        UrgencyModel.load(folder)
 
 
 def test_urgency_is_deterministic_for_a_seed(
@@ -356,6 +416,25 @@ def test_embed_normalised_and_semantic() -> None:
     long = embed(["deadline " * 600], long_texts="chunks")
     np.testing.assert_allclose(np.linalg.norm(long, axis=1), 1.0, atol=1e-5)
     assert embed([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_embed_pools_blocks() -> None:
+    from ml_assets.text.embed import DIMENSION, POOLS, embed, embed_pools
+
+    texts = ["The quiz link is broken, please help.", "", "deadline " * 300 + "my dog " * 300]
+    pools = embed_pools(texts)
+    assert pools.shape == (3, len(POOLS) * DIMENSION) and pools.dtype == np.float32
+    blocks = {name: pools[:, k * DIMENSION : (k + 1) * DIMENSION] for k, name in enumerate(POOLS)}
+    # The first block is what embed() gives by default (the truncated text).
+    np.testing.assert_allclose(blocks["first"], embed(texts), atol=1e-5)
+    for name in ("first", "mean", "mean_layer5", "cls"):
+        np.testing.assert_allclose(np.linalg.norm(blocks[name], axis=1), 1.0, atol=1e-5)
+    # A one-window post: mean and max over windows are its own vector; a long post differs.
+    np.testing.assert_allclose(blocks["mean"][:2], blocks["first"][:2], atol=1e-5)
+    np.testing.assert_allclose(blocks["max"][:2], blocks["first"][:2], atol=1e-5)
+    assert not np.allclose(blocks["mean"][2], blocks["first"][2], atol=1e-4)
+    assert embed_pools([]).shape == (0, len(POOLS) * DIMENSION)
 
 
 # -- real data --------------------------------------------------------------------------------
