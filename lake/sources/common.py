@@ -82,10 +82,10 @@ def _blank_bad_encoding(data: bytes, name: str, q: QuarantineBuilder) -> tuple[b
         return data, 0
     except UnicodeDecodeError:
         pass
-    newlines = _positions(data, lambda b: b == 10)
+    newlines = byte_positions(data, lambda b: b == 10)
     starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])
     ends = np.append(newlines, np.int64(len(data)))  # exclusive, newline not included
-    suspects = _distinct_sorted(_line_of(newlines, _positions(data, lambda b: b >= 0x80)))
+    suspects = distinct_sorted(line_of(newlines, byte_positions(data, lambda b: b >= 0x80)))
     pieces: list[bytes] = []
     done = 0
     for i in suspects.tolist():
@@ -97,27 +97,27 @@ def _blank_bad_encoding(data: bytes, name: str, q: QuarantineBuilder) -> tuple[b
     return b"".join(pieces), len(pieces) - 1
 
 
-_SCAN_BYTES = 1 << 24
+SCAN_BYTES = 1 << 24
 
 
-def _positions(data: bytes, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def byte_positions(data: bytes, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Offsets of the bytes of ``data`` for which ``test`` (on a uint8 array) holds, scanned in
     16 MiB slices so the boolean mask stays small."""
     buf = np.frombuffer(data, dtype=np.uint8)
     found = [
-        np.flatnonzero(test(buf[s : s + _SCAN_BYTES])) + s for s in range(0, len(buf), _SCAN_BYTES)
+        np.flatnonzero(test(buf[s : s + SCAN_BYTES])) + s for s in range(0, len(buf), SCAN_BYTES)
     ]
     return np.concatenate(found).astype(np.int64) if found else np.zeros(0, np.int64)
 
 
-def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
     """The distinct values of a sorted array, in one pass (``np.unique`` hashes or sorts)."""
     if values.size == 0:
         return values
     return values[np.concatenate([np.ones(1, dtype=bool), values[1:] != values[:-1]])]
 
 
-def _line_of(newlines: np.ndarray, positions: np.ndarray) -> np.ndarray:
+def line_of(newlines: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """0-based line index of each byte offset, from the sorted offsets of the newlines."""
     return np.searchsorted(newlines, positions, side="left")
 
@@ -161,7 +161,8 @@ def read_csv(
         invalid.append((row.number or 0, row.text or "", row.expected_columns, row.actual_columns))
         return "skip"
 
-    spans_lines = _quotes_span_lines(data)
+    newlines = byte_positions(data, lambda b: b == 10)
+    spans_lines = _quotes_span_lines(data, newlines)
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
@@ -190,7 +191,7 @@ def read_csv(
         )
 
     # pyarrow numbers rows among non-blank lines; map them back to physical lines.
-    physical = _non_blank_line_numbers(data)
+    physical = _non_blank_line_numbers(data, newlines)
     exact = not spans_lines
     malformed = 0
     invalid_lines = []
@@ -218,20 +219,20 @@ def _split_header(header: str, delimiter: str) -> list[str]:
     return next(csv.reader([header], delimiter=delimiter))
 
 
-def _quotes_span_lines(data: bytes) -> bool:
-    """True when some quoted value contains a newline (an odd number of quotes on a line)."""
+def _quotes_span_lines(data: bytes, newlines: np.ndarray) -> bool:
+    """True when some quoted value contains a newline (an odd number of quotes on a line);
+    ``newlines``: the offsets of the newlines of ``data``."""
     if b'"' not in data:
         return False
-    newlines = _positions(data, lambda b: b == 10)
-    per_line = np.bincount(_line_of(newlines, _positions(data, lambda b: b == 34)))
+    per_line = np.bincount(line_of(newlines, byte_positions(data, lambda b: b == 34)))
     return bool((per_line & 1).any())
 
 
-def _non_blank_line_numbers(data: bytes) -> np.ndarray:
-    """1-based physical numbers of the lines that hold something other than whitespace. A line
-    with a printable ASCII character is not blank; only the others (blank, or holding nothing
-    but spaces, controls or non-ASCII characters) go through Arrow's Unicode whitespace trim."""
-    newlines = _positions(data, lambda b: b == 10)
+def _non_blank_line_numbers(data: bytes, newlines: np.ndarray) -> np.ndarray:
+    """1-based physical numbers of the lines (``newlines``: offsets of the newlines of ``data``)
+    that hold something other than whitespace. A line with a printable ASCII character is not
+    blank; only the others (blank, or holding nothing but spaces, controls or non-ASCII
+    characters) go through Arrow's Unicode whitespace trim."""
     starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])
     ends = np.append(newlines, np.int64(len(data)))
     solid = _lines_with(data, starts, ends, lambda b: (b > 32) & (b < 127))
@@ -254,7 +255,7 @@ def _lines_with(
     out = np.zeros(len(starts), dtype=bool)
     i = 0
     while i < len(starts):
-        j = max(int(np.searchsorted(starts, starts[i] + _SCAN_BYTES, side="left")), i + 1)
+        j = max(int(np.searchsorted(starts, starts[i] + SCAN_BYTES, side="left")), i + 1)
         lo, hi = int(starts[i]), int(ends[j - 1])
         mask = np.zeros(hi - lo + 1, dtype=bool)  # one False past the end: no empty segment
         mask[:-1] = test(buf[lo:hi])

@@ -22,6 +22,8 @@ from lake.quarantine import QuarantineBuilder
 from lake.sources.common import (
     MAX_RECORD_BYTES,
     LinesRead,
+    byte_positions,
+    distinct_sorted,
     quarantine_if_not_utf8,
     read_bytes,
     read_lines,
@@ -29,18 +31,12 @@ from lake.sources.common import (
 
 # Arrow string arrays use int32 offsets: build one chunk per this many bytes of file.
 _CHUNK_BYTES = 1 << 30
-_SCAN_BYTES = 1 << 24
 _WHITESPACE_BYTES = np.array([ord(c) for c in " \t\r\n\f\v"], dtype=np.uint8)
 
 
 def line_ends(data: bytes) -> np.ndarray:
     """End offsets (exclusive, after the newline) of every physical line of ``data``."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    found = [
-        np.flatnonzero(buf[s : s + _SCAN_BYTES] == 10) + (s + 1)
-        for s in range(0, len(buf), _SCAN_BYTES)
-    ]
-    ends = np.concatenate(found).astype(np.int64) if found else np.zeros(0, np.int64)
+    ends = byte_positions(data, lambda b: b == 10) + 1
     if ends.size == 0 or ends[-1] != len(data):
         ends = np.append(ends, np.int64(len(data)))
     return ends
@@ -144,14 +140,9 @@ def _quarantine_bad_encoding(
 ) -> np.ndarray:
     """Indexes of the lines that are not UTF-8, each quarantined (``bad_encoding``) with the
     message and raw bytes ``read_lines`` gives it; only lines with a non-ASCII byte are decoded."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    hits = [
-        np.flatnonzero(buf[s : s + _SCAN_BYTES] >= 0x80) + s
-        for s in range(0, len(buf), _SCAN_BYTES)
-    ]
-    high = np.concatenate(hits) if hits else np.zeros(0, np.int64)
+    high = byte_positions(data, lambda b: b >= 0x80)
     bad = []
-    for i in np.unique(np.searchsorted(ends, high, side="right")).tolist():
+    for i in distinct_sorted(np.searchsorted(ends, high, side="right")).tolist():
         line = data[int(starts[i]) : int(ends[i])]
         if line.endswith(b"\n"):
             line = line[:-1]
