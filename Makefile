@@ -40,7 +40,7 @@ demo: setup setup-spark ## Generate the demo school, run the whole pipeline, sta
 	bash scripts/demo.sh
 
 test: setup setup-spark lint browser ## Run linters and the whole test suite (what CI runs)
-	.venv/bin/pytest -n 2 $(PYTEST_ARGS)
+	.venv/bin/pytest -n 2 --durations=30 $(PYTEST_ARGS)
 
 lint: setup ## ruff check + format check
 	.venv/bin/ruff check .
