@@ -86,7 +86,7 @@ class AuditLog:
             try:
                 with self.store.session() as s:
                     s.execute(
-                        insert(AuditEvent),
+                        insert(AuditEvent.__table__),  # Core executemany: no ORM bulk machinery
                         [
                             {
                                 "at": r.at,

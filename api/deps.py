@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -27,10 +27,14 @@ from api.observability import Metrics
 from api.problems import ApiError
 from api.security import OidcVerifier, Principal, TokenError, decode_own, principal_from_access
 from api.settings import ApiSettings
+from api.store.changes import ALL, CLASS, PROFILE, STUDENT, TEACHER, USER, Change
 from api.store.db import Store
 from api.store.models import ClassAssignment, ClassMembership, User
 
-_CACHE_S = 5.0
+# How long access facts (account state, assignments, memberships) are kept at most. Changes
+# made through the store reach every process through the change feed within a poll
+# (api.store.changes); this bound is the backstop for edits made outside it (raw SQL).
+_CACHE_S = 60.0
 _TOKEN_CACHE_ENTRIES = 20_000
 
 
@@ -51,6 +55,10 @@ class _TtlCache:
         with self._lock:
             self._data[key] = (now, value)
         return value
+
+    def drop(self, key: Any) -> None:
+        with self._lock:
+            self._data.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -119,6 +127,44 @@ class Services:
         self._users.clear()
         self._teacher_classes.clear()
         self._memberships.clear()
+
+    def apply_changes(self, changes: Iterable[Change]) -> None:
+        """Drop what this process cached about rows the store's change feed says changed
+        (in any process): accounts, assignments, memberships, names and the answers built
+        from them. In-process writers drop their own copies at once as well."""
+        students: set[str] = set()
+        classes: set[str] = set()
+        for c in changes:
+            if c.topic == ALL:
+                self.invalidate()
+                self.extras.pop("display_names", None)
+                if self.responses is not None:
+                    self.responses.invalidate(lambda _k: True)
+                return
+            if c.topic in (USER, TEACHER, PROFILE) and c.key.isdigit():
+                uid = int(c.key)
+                self._users.drop(uid)
+                self._teacher_classes.drop(uid)
+                if c.topic == PROFILE:
+                    state = self.user_state(uid)
+                    if state is not None and state[2]:
+                        students.add(state[2])
+            elif c.topic == STUDENT:
+                students.add(c.key)
+            elif c.topic == CLASS:
+                classes.add(c.key)
+        for sid in students:
+            self._memberships.drop(sid)
+            classes |= self.student_classes(sid)  # their names show in class answers
+        names = self.extras.get("display_names")
+        if names is not None:
+            for sid in students:
+                names[1].pop(sid, None)
+        if self.responses is not None and (students or classes):
+            touched = students | classes
+            self.responses.invalidate(
+                lambda k: isinstance(k, tuple) and len(k) > 1 and k[1] in touched
+            )
 
     def user_state(self, user_id: int) -> tuple[bool, str, str | None] | None:
         """(is_active, role, student_id) of a user, cached for a few seconds."""

@@ -1,7 +1,8 @@
 """The LearnSmart API: ``uvicorn api.main:app`` (or ``create_app`` in tests).
 
 Start-up migrates the operational store, loads the gold tables into the cache and starts the
-audit writer and the notification scanner; shutdown flushes the audit log.
+audit writer, the notification scanner and the store's change-feed watcher; shutdown flushes
+the audit log.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,6 +43,7 @@ from api.routers import (
 )
 from api.security import OidcVerifier
 from api.settings import ApiSettings
+from api.store.changes import ChangeFeed
 from api.store.db import Store, migrate
 from api.tutor import TutorService
 from api.urgency import UrgencyScorer
@@ -90,6 +93,21 @@ def _scanner(svc: Services, stop: threading.Event, every_s: float) -> None:
             log.exception("at-risk scan failed")
 
 
+def _watcher(svc: Services, feed: ChangeFeed, stop: threading.Event, every_s: float) -> None:
+    """Apply the store's change feed to this process's caches every ``every_s`` seconds."""
+    pruned_at = time.monotonic()
+    while not stop.wait(every_s):
+        try:
+            changes = feed.poll()
+            if changes:
+                svc.apply_changes(changes)
+            if time.monotonic() - pruned_at > 600:
+                pruned_at = time.monotonic()
+                feed.prune()
+        except Exception:  # keep watching: a failed poll is retried at the next tick
+            log.exception("change feed poll failed")
+
+
 def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300.0) -> FastAPI:
     """A configured application (settings from the environment when not given)."""
     settings = settings or ApiSettings.from_env()
@@ -115,6 +133,13 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
             target=_scanner, args=(svc, stop, scan_every_s), name="at-risk-scan", daemon=True
         )
         thread.start()
+        watcher = threading.Thread(
+            target=_watcher,
+            args=(svc, ChangeFeed(svc.store.sessions), stop, settings.change_poll_s),
+            name="change-feed",
+            daemon=True,
+        )
+        watcher.start()
         log.info("api started", extra={"store": svc.store.engine.dialect.name})
         try:
             yield

@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from api.store.changes import ALL
+from api.store.changes import record as record_changes
 from api.store.db import Store
 from api.store.models import (
     AuditEvent,
@@ -32,6 +34,7 @@ from api.store.models import (
     LoginFailure,
     LrsStatement,
     QueryAudit,
+    StoreChange,
     User,
     utcnow,
 )
@@ -152,6 +155,13 @@ def erase_from_store(
             n += 1
         counts["erasure_requests"] = n
         counts["users"] = s.execute(delete(User).where(User.id.in_(uids))).rowcount if uids else 0
+        # The change feed names students and accounts by id: forget the student's entries, then
+        # (the statements above bypass the ORM's change tracking) tell every API process to drop
+        # whatever it cached, without naming whom.
+        counts["store_changes"] = s.execute(
+            delete(StoreChange).where(StoreChange.key.in_([sid, *(str(u) for u in uids)]))
+        ).rowcount
+        record_changes(s, ALL, ["erasure"])
         record = ErasureRecord(
             requested_by=requested_by,
             reason_code=reason_code,

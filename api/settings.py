@@ -27,6 +27,19 @@ def _int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if value != value:  # NaN passes every range check
+        raise SettingsError(f"{name} must be a number, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class ApiSettings:
     """Everything the API reads from its environment.
@@ -46,6 +59,8 @@ class ApiSettings:
         login_rate / login_window_s: failed logins allowed per username and client address.
         max_body_bytes: bodies larger than this are refused with 413.
         cache_check_s: how often a gold table's Delta version is checked at most.
+        change_poll_s: how often the store's change feed is read (what another process
+            changed in accounts, assignments, memberships, live mastery shows here this soon).
         smtp_host / smtp_port / mail_from: outgoing e-mail (off when ``smtp_host`` is empty).
     """
 
@@ -67,6 +82,7 @@ class ApiSettings:
     login_window_s: int = 300
     max_body_bytes: int = 1_000_000
     cache_check_s: float = 1.0
+    change_poll_s: float = 0.5
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "learnsmart@localhost"
@@ -93,6 +109,7 @@ class ApiSettings:
             login_rate=_int("LEARNSMART_API_LOGIN_RATE", 5),
             login_window_s=_int("LEARNSMART_API_LOGIN_WINDOW_S", 300),
             max_body_bytes=_int("LEARNSMART_API_MAX_BODY_BYTES", 1_000_000),
+            change_poll_s=_float("LEARNSMART_API_CHANGE_POLL_S", 0.5),
             smtp_host=_env("LEARNSMART_SMTP_HOST", ""),
             smtp_port=_int("LEARNSMART_SMTP_PORT", 25),
             mail_from=_env("LEARNSMART_MAIL_FROM", "learnsmart@localhost"),
@@ -116,6 +133,8 @@ class ApiSettings:
                 raise SettingsError("LEARNSMART_API_JWT_SECRET must be at least 32 characters")
         if self.oidc_issuer and not self.oidc_jwks_url:
             raise SettingsError("LEARNSMART_API_OIDC_JWKS_URL is required with an OIDC issuer")
+        if not 0 < self.change_poll_s <= 60:
+            raise SettingsError("LEARNSMART_API_CHANGE_POLL_S must lie in (0, 60] seconds")
         if self.access_ttl_s <= 0 or self.refresh_ttl_s <= self.access_ttl_s:
             raise SettingsError("token lifetimes must be positive, refresh longer than access")
 

@@ -31,7 +31,9 @@ def class_summary(svc: Services, class_id: str) -> ClassSummary | None:
     return svc.gold.memo("dim_classes", ("summary", class_id), build)
 
 
-NAMES_TTL_S = 30.0
+# Renamed or new accounts reach the names (and the answers showing them) through the store's
+# change feed (api.store.changes); this bound is the backstop for edits made outside it.
+NAMES_TTL_S = 300.0
 
 
 def display_names(svc: Services, student_ids: list[str]) -> dict[str, str]:
@@ -40,7 +42,7 @@ def display_names(svc: Services, student_ids: list[str]) -> dict[str, str]:
         return {}
     now = time.monotonic()
     stamp, cache = svc.extras.get("display_names", (0.0, {}))
-    if now - stamp > NAMES_TTL_S:  # renamed or newly created users show within this time
+    if now - stamp > NAMES_TTL_S:
         stamp, cache = now, {}
         svc.extras["display_names"] = (stamp, cache)
     missing = [s for s in student_ids if s not in cache]

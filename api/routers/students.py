@@ -32,9 +32,10 @@ from api.security import Principal
 from api.store.models import ClassInvite, ClassMembership, Intervention, StudentProfile, User
 
 # Answers that read the operational store too (live mastery, profile) are dropped when this
-# process changes them (a submission, onboarding); with several API processes, a change made by
-# another one shows after at most this long.
-LIVE_TTL_S = 30.0
+# process changes them (a submission, onboarding) and, for changes made by another process, when
+# the store's change feed reports them (api.store.changes, within a poll). This bound is only the
+# backstop for edits made outside the store's sessions.
+LIVE_TTL_S = 300.0
 MASTERY_TABLES = ("ml_skill_mastery", "fct_skill_attempt_sequences", "skills")
 router = APIRouter(prefix="/api/v1/students", tags=["students"])
 StudentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]

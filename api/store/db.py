@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.store.changes import install
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -59,6 +61,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        install(self.sessions)  # changes to cached rows are announced on the change feed
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -410,3 +410,22 @@ class ErasureRecord(Base):
     requested_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason_code: Mapped[str] = mapped_column(String(64))
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class StoreChange(Base):
+    """One change to a row that API processes cache (an account, an assignment, a membership,
+    live mastery, a profile, an erasure): the change feed each process polls to drop what it
+    cached, so that a change made by one process shows in every other one within a poll.
+
+    Written in the same transaction as the change itself (see :mod:`api.store.changes`).
+    """
+
+    __tablename__ = "store_changes"
+    # Ids are never reused (SQLite would reuse them once pruning empties the table, and a
+    # process that read up to id N would then miss the new changes below it).
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

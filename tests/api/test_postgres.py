@@ -17,8 +17,9 @@ from sqlalchemy.engine import make_url
 
 from api.demo_users import seed_demo_users
 from api.main import create_app
-from api.store.db import alembic_config, migrate
-from api.store.models import AuditEvent, Base, Intervention
+from api.store.changes import ChangeFeed
+from api.store.db import Store, alembic_config, migrate
+from api.store.models import AuditEvent, Base, Intervention, StoreChange
 from tests.api.conftest import make_settings
 from tests.conftest import Curated
 from tests.support.postgres import postgres_url
@@ -87,3 +88,23 @@ def test_the_app_runs_on_postgresql(pg_url: str, curated: Curated, tmp_path: Pat
             events = s.scalars(select(AuditEvent).where(AuditEvent.student_id == sid)).all()
             assert {e.action for e in events} >= {"create"}
         assert app.state.services.store.engine.dialect.name == "postgresql"
+
+
+def test_the_change_feed_delivers_a_change_committed_after_a_later_one(pg_url: str) -> None:
+    # PostgreSQL hands out ids at insert time: the lower id of a slower transaction commits last.
+    migrate(pg_url)
+    store = Store(pg_url)
+    try:
+        feed = ChangeFeed(store.sessions)
+        slow = store.sessions()
+        slow.add(StoreChange(topic="student", key="slow"))
+        slow.flush()  # takes its id now, commits later
+        with store.session() as s:
+            s.add(StoreChange(topic="student", key="fast"))
+        assert [c.key for c in feed.poll()] == ["fast"]
+        slow.commit()
+        slow.close()
+        assert [c.key for c in feed.poll()] == ["slow"]
+        assert feed.poll() == []
+    finally:
+        store.dispose()

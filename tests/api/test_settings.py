@@ -60,3 +60,17 @@ def test_non_integer_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
     _env(monkeypatch, LEARNSMART_API_ACCESS_TTL_S="fifteen")
     with pytest.raises(SettingsError, match="integer"):
         ApiSettings.from_env()
+
+
+@pytest.mark.parametrize("raw", ["soon", "0", "-1", "nan", "3600"])
+def test_change_poll_interval_out_of_range_is_refused(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    _env(monkeypatch, LEARNSMART_API_CHANGE_POLL_S=raw)
+    with pytest.raises(SettingsError, match="LEARNSMART_API_CHANGE_POLL_S"):
+        ApiSettings.from_env()
+
+
+def test_change_poll_interval_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    _env(monkeypatch, LEARNSMART_API_CHANGE_POLL_S="0.25")
+    assert ApiSettings.from_env().change_poll_s == 0.25
