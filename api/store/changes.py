@@ -80,9 +80,8 @@ def _changes_of(obj: Any) -> list[tuple[str, str]]:
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     """Add a ``store_changes`` row for each watched row this flush writes."""
     seen: set[tuple[str, str]] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
+    changed = [o for o in session.dirty if session.is_modified(o)]  # dirty: a fresh set per read
+    for obj in (*session.new, *changed, *session.deleted):
         for topic, key in _changes_of(obj):
             if key is None or key == "None":
                 # A new user's id is unknown until its insert: its student (if any) is
