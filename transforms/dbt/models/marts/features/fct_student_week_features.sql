@@ -42,72 +42,39 @@ spine as (
 
 ),
 
-weekly_activity as (
+activity as (
 
-    -- One row per student, class and week with activity: the week's totals (sums stay exact
-    -- decimals until the end, so running totals equal a sum over the weeks).
-    select
-        student_id,
-        class_id,
-        week,
-        sum(n_events) as n_events,
-        sum(cast(active_minutes as decimal(18, 2))) as active_minutes,
-        sum(n_active_days) as n_active_days,
-        sum(n_video_events) as n_video_events,
-        sum(n_quiz_events) as n_quiz_events,
-        sum(n_forum_events) as n_forum_events,
-        sum(n_content_first_touched) as n_content_first_touched,
-        max(last_active_date) as last_active_date
-    from {{ ref('int_student_weekly_activity') }}
-    where week is not null
-    group by all
-
-),
-
-activity_running as (
-
-    -- Running totals over every week up to and including each one.
-    select
-        *,
-        sum(n_events) over to_date as n_events_cum,
-        sum(active_minutes) over to_date as active_minutes_cum,
-        sum(n_active_days) over to_date as n_active_days_cum,
-        sum(n_video_events) over to_date as n_video_events_cum,
-        sum(n_quiz_events) over to_date as n_quiz_events_cum,
-        sum(n_forum_events) over to_date as n_forum_events_cum,
-        sum(n_content_first_touched) over to_date as n_content_first_touched_cum,
-        max(last_active_date) over to_date as last_active_date_cum
-    from weekly_activity
-    window to_date as (partition by student_id, class_id order by week)
+    select * from {{ ref('int_student_weekly_activity') }}
 
 ),
 
 activity_to_date as (
 
-    -- The spine (students x weeks) is large and activity sparse: each spine row takes the
-    -- running totals of its latest week with activity at or before it (an as-of join), and
-    -- the grading and quiz figures are chained on below, so the spine is never joined back.
+    -- Cumulative over every week up to and including w (its events precede w's cut-off).
     select
-        spine.*,
-        cast(coalesce(a.n_events_cum, 0) as bigint) as n_events_to_date,
-        coalesce(cast(a.active_minutes_cum as double), 0) as active_minutes_to_date,
-        cast(coalesce(a.n_active_days_cum, 0) as bigint) as n_active_days_to_date,
-        cast(coalesce(a.n_video_events_cum, 0) as bigint) as n_video_events_to_date,
-        cast(coalesce(a.n_quiz_events_cum, 0) as bigint) as n_quiz_events_to_date,
-        cast(coalesce(a.n_forum_events_cum, 0) as bigint) as n_forum_events_to_date,
-        cast(coalesce(a.n_content_first_touched_cum, 0) as bigint) as n_content_touched_to_date,
-        cast(case when a.week = spine.week then coalesce(a.n_events, 0) else 0 end as bigint)
+        spine.student_id,
+        spine.class_id,
+        spine.week,
+        {{ count_sum('activity.n_events') }} as n_events_to_date,
+        coalesce({{ exact_sum('activity.active_minutes') }}, 0) as active_minutes_to_date,
+        {{ count_sum('activity.n_active_days') }} as n_active_days_to_date,
+        {{ count_sum('activity.n_video_events') }} as n_video_events_to_date,
+        {{ count_sum('activity.n_quiz_events') }} as n_quiz_events_to_date,
+        {{ count_sum('activity.n_forum_events') }} as n_forum_events_to_date,
+        {{ count_sum('activity.n_content_first_touched') }} as n_content_touched_to_date,
+        {{ count_sum('activity.n_events', where='activity.week = spine.week') }}
             as n_events_this_week,
-        case when a.week = spine.week then coalesce(cast(a.active_minutes as double), 0) else 0 end
+        coalesce({{ exact_sum('activity.active_minutes', where='activity.week = spine.week') }}, 0)
             as active_minutes_this_week,
-        cast(case when a.week = spine.week then coalesce(a.n_active_days, 0) else 0 end as bigint)
+        {{ count_sum('activity.n_active_days', where='activity.week = spine.week') }}
             as n_active_days_this_week,
-        a.last_active_date_cum as last_active_date
+        max(activity.last_active_date) as last_active_date
     from spine
-    asof left join activity_running as a
-        on a.student_id = spine.student_id
-       and a.class_id = spine.class_id
-       and spine.week >= a.week
+    left join activity
+        on activity.student_id = spine.student_id
+       and activity.class_id = spine.class_id
+       and activity.week <= spine.week
+    group by all
 
 ),
 
@@ -145,101 +112,42 @@ assessments_due as (
 
 ),
 
-daily_results as (
-
-    -- One row per student, class and submission day (scored results only).
-    select
-        student_id,
-        class_id,
-        cast(submitted_at as date) as submitted_date,
-        count(assessment_id) as n_submitted,
-        count(assessment_id) filter (where is_late) as n_late,
-        sum(cast(weight * score_pct as decimal(18, 6))) filter (where weight > 0) as weighted_sum,
-        sum(cast(weight as decimal(18, 6))) filter (where weight > 0) as weight_sum,
-        sum(cast(score_pct as decimal(18, 6))) as score_sum,
-        count(score_pct) as n_scores
-    from {{ ref('int_assessment_results_weighted') }}
-    where score_pct is not null and submitted_at is not null
-    group by all
-
-),
-
-results_running as (
-
-    select
-        student_id,
-        class_id,
-        submitted_date,
-        sum(n_submitted) over to_date as n_submitted,
-        sum(n_late) over to_date as n_late,
-        sum(weighted_sum) over to_date as weighted_sum,
-        sum(weight_sum) over to_date as weight_sum,
-        sum(score_sum) over to_date as score_sum,
-        sum(n_scores) over to_date as n_scores
-    from daily_results
-    window to_date as (partition by student_id, class_id order by submitted_date)
-
-),
-
 grading_to_date as (
 
-    -- What was submitted strictly before the cut-off date.
     select
-        spine.*,
-        cast(coalesce(r.n_submitted, 0) as bigint) as n_assessments_submitted_to_date,
-        cast(coalesce(r.n_late, 0) as bigint) as n_assessments_late_to_date,
-        cast(r.weighted_sum as double) / nullif(cast(r.weight_sum as double), 0)
+        spine.student_id,
+        spine.class_id,
+        spine.week,
+        count(results.assessment_id) as n_assessments_submitted_to_date,
+        count(results.assessment_id) filter (where results.is_late) as n_assessments_late_to_date,
+        {{ exact_sum('results.weight * results.score_pct', 6, where='results.weight > 0') }}
+            / nullif({{ exact_sum('results.weight', 6, where='results.weight > 0') }}, 0)
             as weighted_score_to_date,
-        cast(r.score_sum as double) / nullif(r.n_scores, 0) as mean_score_to_date
-    from activity_to_date as spine
-    asof left join results_running as r
-        on r.student_id = spine.student_id
-       and r.class_id = spine.class_id
-       and spine.cutoff_date > r.submitted_date
-
-),
-
-daily_attempts as (
-
-    select
-        student_id,
-        class_id,
-        cast(submitted_at as date) as submitted_date,
-        count(attempt_id) as n_attempts,
-        sum(cast(share_correct as decimal(18, 6))) as share_sum,
-        count(share_correct) as n_shares
-    from {{ ref('int_quiz_attempts_scored') }}
-    where submitted_at is not null
+        {{ exact_avg('results.score_pct') }} as mean_score_to_date
+    from spine
+    left join {{ ref('int_assessment_results_weighted') }} as results
+        on results.student_id = spine.student_id
+       and results.class_id = spine.class_id
+       and cast(results.submitted_at as date) < spine.cutoff_date
+       and results.score_pct is not null
     group by all
 
 ),
 
-attempts_running as (
+quizzes_to_date as (
 
     select
-        student_id,
-        class_id,
-        submitted_date,
-        sum(n_attempts) over to_date as n_attempts,
-        sum(share_sum) over to_date as share_sum,
-        sum(n_shares) over to_date as n_shares
-    from daily_attempts
-    window to_date as (partition by student_id, class_id order by submitted_date)
-
-),
-
-features_to_date as (
-
-    -- Quiz attempts submitted strictly before the cut-off date, chained on the rest.
-    select
-        spine.*,
-        cast(coalesce(q.n_attempts, 0) as bigint) as n_quiz_attempts_to_date,
-        cast(q.share_sum as double) / nullif(q.n_shares, 0) as mean_quiz_share_correct_to_date
-    from grading_to_date as spine
-    asof left join attempts_running as q
-        on q.student_id = spine.student_id
-       and q.class_id = spine.class_id
-       and spine.cutoff_date > q.submitted_date
+        spine.student_id,
+        spine.class_id,
+        spine.week,
+        count(attempts.attempt_id) as n_quiz_attempts_to_date,
+        {{ exact_avg('attempts.share_correct') }} as mean_quiz_share_correct_to_date
+    from spine
+    left join {{ ref('int_quiz_attempts_scored') }} as attempts
+        on attempts.student_id = spine.student_id
+       and attempts.class_id = spine.class_id
+       and cast(attempts.submitted_at as date) < spine.cutoff_date
+    group by all
 
 ),
 
@@ -255,30 +163,30 @@ final as (
         spine.num_prev_attempts,
         spine.studied_credits,
         -- engagement before the cut-off
-        spine.n_events_to_date,
-        spine.active_minutes_to_date,
-        spine.n_active_days_to_date,
-        spine.n_video_events_to_date,
-        spine.n_quiz_events_to_date,
-        spine.n_forum_events_to_date,
-        spine.n_events_this_week,
-        spine.active_minutes_this_week,
-        spine.n_active_days_this_week,
-        date_diff('day', spine.last_active_date, spine.cutoff_date)
+        activity_to_date.n_events_to_date,
+        activity_to_date.active_minutes_to_date,
+        activity_to_date.n_active_days_to_date,
+        activity_to_date.n_video_events_to_date,
+        activity_to_date.n_quiz_events_to_date,
+        activity_to_date.n_forum_events_to_date,
+        activity_to_date.n_events_this_week,
+        activity_to_date.active_minutes_this_week,
+        activity_to_date.n_active_days_this_week,
+        date_diff('day', activity_to_date.last_active_date, spine.cutoff_date)
             as days_since_last_active,
         -- progress before the cut-off
-        spine.n_content_touched_to_date,
+        activity_to_date.n_content_touched_to_date,
         content_released.n_content_released,
-        least(spine.n_content_touched_to_date
+        least(activity_to_date.n_content_touched_to_date
             / nullif(content_released.n_content_released, 0), 1.0) as content_touched_share,
         -- grading before the cut-off
         assessments_due.n_assessments_due,
-        spine.n_assessments_submitted_to_date,
-        spine.n_assessments_late_to_date,
-        spine.weighted_score_to_date,
-        spine.mean_score_to_date,
-        spine.n_quiz_attempts_to_date,
-        spine.mean_quiz_share_correct_to_date,
+        grading_to_date.n_assessments_submitted_to_date,
+        grading_to_date.n_assessments_late_to_date,
+        grading_to_date.weighted_score_to_date,
+        grading_to_date.mean_score_to_date,
+        quizzes_to_date.n_quiz_attempts_to_date,
+        quizzes_to_date.mean_quiz_share_correct_to_date,
         -- outcome labels: they look past the cut-off, never use them as features
         spine.final_result as label_final_result,
         spine.final_result in ('Pass', 'Distinction') as label_is_pass,
@@ -295,9 +203,12 @@ final as (
             when spine.class_end_date < current_date then false
         end as label_at_risk,
         {{ curated_at() }} as curated_at
-    from features_to_date as spine
+    from spine
+    left join activity_to_date using (student_id, class_id, week)
     left join content_released using (class_id, week)
     left join assessments_due using (class_id, week)
+    left join grading_to_date using (student_id, class_id, week)
+    left join quizzes_to_date using (student_id, class_id, week)
 
 )
 
