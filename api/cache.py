@@ -76,6 +76,11 @@ class ResponseCache:
                 self._data.popitem(last=False)
         return JsonBody(body)
 
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._data.clear()
+
     def invalidate(self, predicate: Callable[[Hashable], bool]) -> None:
         """Drop the entries whose key matches (e.g. one student's after a submission)."""
         with self._lock:

@@ -128,6 +128,14 @@ class Services:
         self._teacher_classes.clear()
         self._memberships.clear()
 
+    def forget_everything(self) -> None:
+        """Drop every cached copy of store data: access facts, display names, whole answers
+        (after an erasure, here or in another process)."""
+        self.invalidate()
+        self.extras.pop("display_names", None)
+        if self.responses is not None:
+            self.responses.clear()
+
     def apply_changes(self, changes: Iterable[Change]) -> None:
         """Drop what this process cached about rows the store's change feed says changed
         (in any process): accounts, assignments, memberships, names and the answers built
@@ -136,10 +144,7 @@ class Services:
         classes: set[str] = set()
         for c in changes:
             if c.topic == ALL:
-                self.invalidate()
-                self.extras.pop("display_names", None)
-                if self.responses is not None:
-                    self.responses.invalidate(lambda _k: True)
+                self.forget_everything()
                 return
             if c.topic in (USER, TEACHER, PROFILE) and c.key.isdigit():
                 uid = int(c.key)

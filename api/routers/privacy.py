@@ -92,9 +92,7 @@ def erase(body: ErasureCommand, principal: Admin, svc: ServicesDep) -> ErasureDo
             raise ApiError(404, "No such student.", kind="not-found") from None
         except ErasureError as exc:
             raise ApiError(409, f"The erasure could not complete: {exc}", kind="conflict") from None
-    svc.invalidate()
-    if svc.responses is not None and hasattr(svc.responses, "clear"):
-        svc.responses.clear()
+    svc.forget_everything()
     out = result.as_dict()
     return ErasureDone(
         erasure_record_id=out["erasure_record_id"],

@@ -62,7 +62,9 @@ class Change(NamedTuple):
 def _changes_of(obj: Any) -> list[tuple[str, str]]:
     """(topic, key) pairs a change to ``obj`` must announce (none for unwatched rows)."""
     if isinstance(obj, User):
-        out = [(USER, str(obj.id))]
+        # A new account's id is unknown until its insert, and no process can have cached an
+        # account not made yet; its student (if any) is announced by key.
+        out = [] if obj.id is None else [(USER, str(obj.id))]
         if obj.student_id:
             out.append((STUDENT, obj.student_id))
         return out
@@ -82,12 +84,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     seen: set[tuple[str, str]] = set()
     changed = [o for o in session.dirty if session.is_modified(o)]  # dirty: a fresh set per read
     for obj in (*session.new, *changed, *session.deleted):
-        for topic, key in _changes_of(obj):
-            if key is None or key == "None":
-                # A new user's id is unknown until its insert: its student (if any) is
-                # announced by key, and no process can have cached an account not yet made.
-                continue
-            seen.add((topic, key[:128]))
+        seen.update((topic, key[:128]) for topic, key in _changes_of(obj))
     for topic, key in sorted(seen):
         session.add(StoreChange(topic=topic, key=key))
 
