@@ -8,10 +8,18 @@ Arrow string array (no per-line Python objects): the file's bytes with the newli
 (only lines holding a byte >= 0x80 are decoded in Python) and quarantined as the shared reader does;
 files with oversized records go to the shared reader, so numbering and quarantine rules stay
 identical.
+
+The file is read in pieces of about ``_PIECE_BYTES`` that end at a newline (gzip streamed), and
+each piece becomes one chunk of the ``text`` column: the file is then held once (its lines), not
+two or three times over while it is split (a 3.7 GB file was held two to three times).
 """
 
 from __future__ import annotations
 
+import gzip
+import os
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +29,18 @@ import pyarrow.compute as pc
 from lake.quarantine import QuarantineBuilder
 from lake.sources.common import (
     MAX_RECORD_BYTES,
+    FileReadError,
     LinesRead,
     byte_positions,
     distinct_sorted,
     quarantine_if_not_utf8,
-    read_bytes,
     read_lines,
 )
 
 # Arrow string arrays use int32 offsets: build one chunk per this many bytes of file.
 _CHUNK_BYTES = 1 << 30
+# Bytes read at a time; each piece (up to its last newline) becomes one chunk of the text column.
+_PIECE_BYTES = 1 << 30
 _WHITESPACE_BYTES = np.array([ord(c) for c in " \t\r\n\f\v"], dtype=np.uint8)
 
 
@@ -65,22 +75,117 @@ def _string_chunks(data: bytes | bytearray, starts: np.ndarray, ends: np.ndarray
     return chunks
 
 
-def read_lines_fast(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
+class _OversizedRecordError(Exception):
+    """A line longer than ``MAX_RECORD_BYTES``: the file goes to the shared reader."""
+
+
+def _pieces(path: Path, piece_bytes: int) -> Iterator[bytearray]:
+    """The file's bytes (gunzipped when gzip by magic number, a leading UTF-8 BOM dropped) in
+    pieces that end at a newline; only the last may not. Each piece is read straight into its
+    own buffer (no copy; it may be changed in place). Raises ``FileReadError`` for corrupt gzip
+    data and ``_OversizedRecordError`` for a line longer than ``MAX_RECORD_BYTES``."""
+    with path.open("rb") as raw:
+        magic = raw.read(2)
+        raw.seek(0)
+        size = os.fstat(raw.fileno()).st_size
+        zipped = magic == b"\x1f\x8b"
+        stream = gzip.GzipFile(fileobj=raw) if zipped else raw
+
+        def budget() -> int:
+            """Bytes to ask for next: what is left of a plain file (a small file gets a small
+            buffer), a guess of 8x the compressed size for gzip, at most ``piece_bytes``."""
+            left = 8 * size if zipped else size - raw.tell()
+            return max(1, min(piece_bytes, left))
+
+        def fill(buf: bytearray, at: int) -> int:
+            """Read into ``buf[at:]`` until it is full or the file ends; the bytes now held."""
+            view = memoryview(buf)
+            try:
+                while at < len(buf) and (n := stream.readinto(view[at:])):
+                    at += n
+            except (OSError, EOFError, zlib.error) as exc:
+                raise FileReadError(f"corrupt gzip data: {exc}") from exc
+            finally:
+                view.release()
+            return at
+
+        head = bytearray(3)
+        carry = bytes(head[: fill(head, 0)])  # the bytes of a line not yet ended
+        if carry == b"\xef\xbb\xbf":
+            carry = b""
+        while True:
+            # At least as much again as the unfinished line: a long line costs linear time.
+            buf = bytearray(len(carry) + max(budget(), len(carry)))
+            buf[: len(carry)] = carry
+            held = fill(buf, len(carry))
+            if held == len(carry):  # end of file
+                if carry:
+                    yield bytearray(carry)
+                return
+            cut = buf.rfind(b"\n", 0, held) + 1
+            if cut == 0:  # no line ends in what is held
+                carry = bytes(buf[:held])
+                if len(carry) > MAX_RECORD_BYTES:
+                    raise _OversizedRecordError
+                continue
+            carry = bytes(buf[cut:held])
+            del buf[cut:]
+            yield buf
+
+
+def read_lines_fast(
+    path: Path, name: str, q: QuarantineBuilder, piece_bytes: int = _PIECE_BYTES
+) -> LinesRead:
     """Numbered, non-blank lines of a JSON-lines file (``_line``, ``text``), as ``read_lines``.
 
     Raises ``lake.sources.common.FileReadError`` when the file cannot be decompressed.
     """
-    data: bytes | bytearray = read_bytes(path)
+    # Quarantined lines wait here: should a later piece hold an oversized record, the whole file
+    # goes to the shared reader, which quarantines them itself.
+    pending = QuarantineBuilder()
+    tables: list[pa.Table] = []
+    n_lines = n_bad = 0
+    try:
+        for piece in _pieces(path, piece_bytes):
+            table, lines, bad = _piece_lines(piece, n_lines, name, pending)
+            tables.append(table)
+            n_lines += lines
+            n_bad += bad
+    except _OversizedRecordError:
+        return read_lines(path, name, q)
+    for mine, theirs in (
+        (q.files, pending.files),
+        (q.lines, pending.lines),
+        (q.codes, pending.codes),
+        (q.reasons, pending.reasons),
+        (q.raws, pending.raws),
+    ):
+        mine.extend(theirs)
+    if not tables:
+        table = pa.table({"_line": pa.array([], pa.int64()), "text": pa.array([], pa.string())})
+    else:
+        table = pa.concat_tables(tables)
+    return LinesRead(table=table, rows_in=table.num_rows + n_bad, quarantined=n_bad)
+
+
+def _piece_lines(
+    data: bytearray, before: int, name: str, q: QuarantineBuilder
+) -> tuple[pa.Table, int, int]:
+    """The non-blank, UTF-8 lines of one piece, numbered after ``before`` lines; returns the
+    table, the number of physical lines and how many were quarantined as not UTF-8.
+
+    Raises ``_OversizedRecordError`` for a line longer than ``MAX_RECORD_BYTES``.
+    """
     ends = line_ends(data)
     starts = np.concatenate([np.zeros(1, np.int64), ends[:-1]])
     lengths = ends - starts
     if lengths.size and int(lengths.max()) > MAX_RECORD_BYTES:
-        return read_lines(path, name, q)
+        raise _OversizedRecordError
     bad = np.zeros(0, np.int64)
+    body: bytes | bytearray
     if not data.isascii() and not _valid_utf8(data, starts, ends):
-        bad = _quarantine_bad_encoding(data, starts, ends, name, q)
+        bad = _quarantine_bad_encoding(data, starts, ends, before, name, q)
         # Blank the bad lines (spaces, newline kept): numbering holds and they drop out below.
-        data = bytearray(data)
         for i in bad.tolist():
             end = int(ends[i]) - (data[int(ends[i]) - 1] == 10)
             data[int(starts[i]) : end] = b" " * (end - int(starts[i]))
@@ -91,24 +196,25 @@ def read_lines_fast(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
         trimmed_len = pc.binary_length(text).to_numpy(zero_copy_only=False)
     else:  # drop every newline at once; line i then starts i bytes earlier
         body = data.replace(b"\n", b"")
-        del data  # the file's bytes: only the copy without newlines is kept
+        del data  # the piece's bytes: only the copy without newlines is kept
         shift = np.arange(len(starts), dtype=np.int64)
         first_at = starts - shift
         cut_ends = np.append(first_at[1:], np.int64(len(body)))
         text = pa.chunked_array(_string_chunks(body, first_at, cut_ends), pa.string())
         trimmed_len = cut_ends - first_at
-    numbers = np.arange(1, len(starts) + 1, dtype=np.int64)
+    numbers = np.arange(before + 1, before + len(starts) + 1, dtype=np.int64)
     keep = trimmed_len > 0
     # Whitespace-only lines are blank too; only lines starting with whitespace can be.
     safe_starts = np.minimum(first_at, max(len(body) - 1, 0))
-    first = np.frombuffer(body, dtype=np.uint8)[safe_starts] if len(body) else np.zeros(0)
+    # (A piece of newlines only has an empty body: every line is blank, none is a suspect.)
+    first = np.frombuffer(body, dtype=np.uint8)[safe_starts] if len(body) else np.zeros(keep.size)
     suspect = np.flatnonzero(keep & np.isin(first, _WHITESPACE_BYTES))
     if suspect.size:
         keep[suspect[_blank_lines(text, suspect)]] = False
     table = pa.table({"_line": pa.array(numbers), "text": text})
     if not keep.all():
         table = table.filter(pa.array(keep))
-    return LinesRead(table=table, rows_in=table.num_rows + len(bad), quarantined=len(bad))
+    return table, len(starts), len(bad)
 
 
 def _blank_lines(text: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
@@ -126,7 +232,7 @@ def _blank_lines(text: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
     return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
 
-def _valid_utf8(data: bytes, starts: np.ndarray, ends: np.ndarray) -> bool:
+def _valid_utf8(data: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> bool:
     try:
         for c in _string_chunks(data, starts, ends):
             c.validate(full=True)
@@ -136,16 +242,22 @@ def _valid_utf8(data: bytes, starts: np.ndarray, ends: np.ndarray) -> bool:
 
 
 def _quarantine_bad_encoding(
-    data: bytes, starts: np.ndarray, ends: np.ndarray, name: str, q: QuarantineBuilder
+    data: bytes | bytearray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    before: int,
+    name: str,
+    q: QuarantineBuilder,
 ) -> np.ndarray:
-    """Indexes of the lines that are not UTF-8, each quarantined (``bad_encoding``) with the
-    message and raw bytes ``read_lines`` gives it; only lines with a non-ASCII byte are decoded."""
+    """Indexes of the lines that are not UTF-8, each quarantined (``bad_encoding``, numbered
+    after ``before`` lines) with the message and raw bytes ``read_lines`` gives it; only lines
+    with a non-ASCII byte are decoded."""
     high = byte_positions(data, lambda b: b >= 0x80)
     bad = []
     for i in distinct_sorted(np.searchsorted(ends, high, side="right")).tolist():
-        line = data[int(starts[i]) : int(ends[i])]
+        line = bytes(data[int(starts[i]) : int(ends[i])])
         if line.endswith(b"\n"):
             line = line[:-1]
-        if quarantine_if_not_utf8(q, name, i + 1, line):
+        if quarantine_if_not_utf8(q, name, before + i + 1, line):
             bad.append(i)
     return np.asarray(bad, dtype=np.int64)
