@@ -4,8 +4,8 @@ Each response is a token (skill, correct); an embedding (equivalent to DKT's one
 a weight matrix) feeds an LSTM, whose hidden state after response t gives, through a linear layer
 and a sigmoid, P(correct) of the next response on every skill. The loss is the binary
 cross-entropy of the next response's own skill only. Training sequences are cut into windows of
-``window`` responses, as the published reproductions do; prediction runs over each student's
-whole sequence.
+``window`` responses that overlap by half (each response is learnt once, in the window where it
+has the most history before it); prediction runs over each student's whole sequence.
 
 Torch is imported inside functions only: importing this module, loading the exported weights
 (:class:`DktWeights`) and predicting with numpy (:meth:`DktWeights.predict_next`,
@@ -46,6 +46,11 @@ class DktConfig:
         max_epochs: Epochs at most.
         patience: Stop after this many epochs without a better validation AUC.
         seed: Seeds torch and the batch order.
+        stride: Training windows start every ``stride`` responses (None: half a window), and a
+            later window scores only the responses the one before it did not: every response
+            is learnt once, with at least ``window - stride`` responses before it in its window
+            (or all of its student's history), closer to prediction, which runs over the whole
+            sequence. ``stride = window`` gives disjoint windows, as the reproductions.
     """
 
     hidden: int = 128
@@ -56,6 +61,7 @@ class DktConfig:
     max_epochs: int = 15
     patience: int = 2
     seed: int = 0
+    stride: int | None = None
 
 
 @dataclass(frozen=True)
@@ -393,12 +399,20 @@ def _train_batches(
     problem = weights.problem_index(seqs.problem, seqs.n_responses)
     starts: list[int] = []
     lengths: list[int] = []
+    skips: list[int] = []
+    step = min(config.stride or max(config.window // 2, 1), config.window)
     for start, length in zip(seqs.offsets[:-1].tolist(), seqs.lengths.tolist(), strict=True):
-        for offset in range(0, length, config.window):
+        offset = 0
+        while True:
             size = min(config.window, length - offset)
             if size >= 2:
                 starts.append(start + offset)
                 lengths.append(size)
+                # A later window scores only the responses the one before it did not reach.
+                skips.append(0 if offset == 0 else max(config.window - step - 1, 0))
+            if offset + size >= length:
+                break
+            offset += step
     order = np.argsort(np.asarray(lengths), kind="stable")
     batches = []
     for b in range(0, order.size, config.batch_size):
@@ -415,7 +429,7 @@ def _train_batches(
             tgt[r, : n - 1] = index[s + 1 : s + n]
             prob[r, : n - 1] = problem[s + 1 : s + n]
             lab[r, : n - 1] = seqs.correct[s + 1 : s + n]
-            mask[r, : n - 1] = True
+            mask[r, skips[i] : n - 1] = True
         batches.append(
             (
                 torch.from_numpy(tok),

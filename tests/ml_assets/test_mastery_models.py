@@ -230,6 +230,45 @@ def test_dkt_beats_chance_and_is_deterministic(dkt: DktModel, seqs: dict[str, Kt
     np.testing.assert_array_equal(again.weights.w_hh, dkt.weights.w_hh)
 
 
+@pytest.mark.parametrize(("window", "stride"), [(4, 2), (4, None), (5, 2), (4, 4), (4, 9)])
+def test_dkt_training_windows_learn_every_response_once(window: int, stride: int | None) -> None:
+    from ml_assets.mastery.dkt import _init_weights, _train_batches
+
+    lengths = [1, 2, 4, 5, 7, 13]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    # Each response's label is its own position in its student's sequence (odd = correct), and
+    # its skill is that position: the batches then say which response each target is.
+    position = np.concatenate([np.arange(k) for k in lengths])
+    seqs = KtSequences(
+        source="t",
+        student_ids=[str(i) for i in range(len(lengths))],
+        offsets=offsets,
+        skill=position.astype(np.int64) + 1,
+        correct=(position % 2).astype(np.int8),
+        problem=None,
+    )
+    config = DktConfig(hidden=4, window=window, stride=stride, batch_size=2)
+    weights = _init_weights(np.unique(seqs.skill), np.empty(0, np.int64), config)
+    learnt: list[int] = []
+    context: list[int] = []
+    for _, target, _, _, mask in _train_batches(seqs, weights, config):
+        rows, cols = np.nonzero(mask.numpy())
+        learnt += (target.numpy()[rows, cols] - 1).tolist()  # skill index -> position
+        context += (cols + 1).tolist()  # responses before it in its window
+    step = min(stride or window // 2, window)
+    expected = [p for k in lengths for p in range(1, k)]
+    if step < window:
+        # Overlapping windows: every response after a student's first, once (none twice, none
+        # left out), with window - stride responses before it in its window or all its history.
+        assert sorted(learnt) == sorted(expected)
+        for pos, ctx in zip(learnt, context, strict=True):
+            assert ctx == pos or ctx >= window - step
+    else:
+        # Disjoint windows (the reproductions' way): the first response of a later window is
+        # nobody's target.
+        assert sorted(learnt) == sorted(p for p in expected if p % window)
+
+
 def test_dkt_predictions_use_only_the_past(dkt: DktModel, seqs: dict[str, KtSequences]) -> None:
     test = seqs["test"]
     cut = int(test.offsets[3]) + 5
