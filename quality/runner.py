@@ -18,6 +18,7 @@ import contextlib
 import math
 import os
 import re
+import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -263,8 +264,31 @@ def _plan(
     return planned, notes
 
 
+def _guard_spark_connect() -> None:
+    """Let Great Expectations import without Spark Connect where pyspark would exit instead.
+
+    GX probes ``pyspark.sql.connect`` on import. When its gRPC dependencies are missing (they are
+    here: the Spark engine uses classic pyspark) and the process's ``__main__`` has no file (a
+    ``python -c`` run, a pytest-xdist worker), pyspark takes the import for a doctest run and
+    calls ``sys.exit(0)``, which GX does not catch, so the first GX import of such a process
+    died. The probe is made here first; if it exits or fails, the module is marked missing, and
+    GX's own probe then fails with the ``ImportError`` it handles (no Spark Connect support).
+    """
+    if "pyspark.sql.connect" in sys.modules:
+        return
+    try:
+        import pyspark.sql.connect  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if exc.name == "pyspark":
+            return  # no pyspark at all: GX handles that itself
+        sys.modules["pyspark.sql.connect"] = None  # type: ignore[assignment]
+    except (ImportError, SystemExit):
+        sys.modules["pyspark.sql.connect"] = None  # type: ignore[assignment]
+
+
 def _gx_context() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    _guard_spark_connect()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -327,6 +351,7 @@ def validate(
     if not planned:
         return SuiteResult(suite.name, len(df), (), tuple(notes))
 
+    _guard_spark_connect()
     import great_expectations as gx
     import great_expectations.expectations as gxe
 

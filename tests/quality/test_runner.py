@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -265,3 +268,31 @@ def test_an_expectation_that_cannot_run_fails_at_its_severity() -> None:
     result = run("terms", data, parents={"silver/terms.term_id": ["t1"]})
     [o] = result.failures()
     assert o.severity is Severity.ERROR and o.error
+
+
+def test_suites_run_in_a_process_whose_main_has_no_file() -> None:
+    # `python -c` (like a pytest-xdist worker) has a __main__ without a file, which pyspark's
+    # Spark Connect module takes for a doctest run: it called sys.exit(0) inside GX's import.
+    code = """
+import sys
+from datetime import UTC, datetime
+import pyarrow as pa
+from lake.tables import silver
+from quality.runner import validate
+from quality.suites import suite_for
+row = {"event_id": "e1", "event_date": datetime(2025, 9, 10, tzinfo=UTC).date(),
+       "occurred_at": datetime(2025, 9, 10, 12, tzinfo=UTC), "student_id": "s1",
+       "class_id": "c1", "verb": "experienced", "source": "xapi"}
+data = pa.Table.from_pylist([row], schema=silver("learning_events").schema)
+result = validate(suite_for("silver/learning_events"), data)
+print("validated", result.rows, len(result.outcomes))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "validated 1 " in done.stdout, (done.stdout, done.stderr[-2000:])
