@@ -131,6 +131,7 @@ def _pieces(path: Path, piece_bytes: int) -> Iterator[bytearray]:
             carry = bytes(buf[cut:held])
             del buf[cut:]
             yield buf
+            del buf  # the reader owns the piece now; the next one is not allocated beside it
 
 
 def read_lines_fast(
@@ -148,6 +149,7 @@ def read_lines_fast(
     try:
         for piece in _pieces(path, piece_bytes):
             table, lines, bad = _piece_lines(piece, n_lines, name, pending)
+            del piece  # its lines now live in the table; free the buffer before the next read
             tables.append(table)
             n_lines += lines
             n_bad += bad
