@@ -72,6 +72,14 @@ class QuarantineBuilder:
             target.extend(rows.column(col).to_pylist())
         self.raws.extend(clip_raw(r) for r in rows.column("raw").to_pylist())
 
+    def absorb(self, other: QuarantineBuilder) -> None:
+        """Add ``other``'s rows as they are (``raw`` already clipped), after this builder's."""
+        self.files.extend(other.files)
+        self.lines.extend(other.lines)
+        self.codes.extend(other.codes)
+        self.reasons.extend(other.reasons)
+        self.raws.extend(other.raws)
+
     @classmethod
     def from_table(cls, rows: pa.Table) -> QuarantineBuilder:
         """A builder holding ``to_table()``'s rows as they are (``raw`` already clipped)."""

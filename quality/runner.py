@@ -278,11 +278,9 @@ def _guard_spark_connect() -> None:
         return
     try:
         import pyspark.sql.connect  # noqa: F401
-    except ModuleNotFoundError as exc:
-        if exc.name == "pyspark":
+    except (ImportError, SystemExit) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == "pyspark":
             return  # no pyspark at all: GX handles that itself
-        sys.modules["pyspark.sql.connect"] = None  # type: ignore[assignment]
-    except (ImportError, SystemExit):
         sys.modules["pyspark.sql.connect"] = None  # type: ignore[assignment]
 
 
@@ -351,11 +349,10 @@ def validate(
     if not planned:
         return SuiteResult(suite.name, len(df), (), tuple(notes))
 
-    _guard_spark_connect()
+    ctx = _gx_context()  # first: it imports GX behind the Spark Connect guard
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    ctx = _gx_context()
     batch = (
         ctx.data_sources.add_pandas("lake")
         .add_dataframe_asset(suite.name.replace("/", "__"))

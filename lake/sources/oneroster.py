@@ -356,7 +356,7 @@ class OneRosterParser:
             member.entity = None
             _quarantine_whole_file(member, path, bundle.result.quarantine, f"{entity}: {exc}")
             return
-        _absorb(bundle.result.quarantine, q)
+        bundle.result.quarantine.absorb(q)
         member.rows_in = csv.rows_in
         member.quarantined = csv.quarantined
         bronze = bronze_records(csv.table, display)
@@ -420,14 +420,6 @@ def _quarantine_whole_file(member: _Member, path: Path, q: QuarantineBuilder, re
         q.add(member.display, i, Reason.UNREADABLE_FILE, reason, raw)
     member.rows_in += len(lines)
     member.quarantined += len(lines)
-
-
-def _absorb(into: QuarantineBuilder, q: QuarantineBuilder) -> None:
-    into.files.extend(q.files)
-    into.lines.extend(q.lines)
-    into.codes.extend(q.codes)
-    into.reasons.extend(q.reasons)
-    into.raws.extend(q.raws)
 
 
 # ---------------------------------------------------------------------------------------------

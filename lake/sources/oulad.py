@@ -744,7 +744,7 @@ class OuladParser:
         except FileReadError as exc:
             q = QuarantineBuilder()
             count = _quarantine_whole_file(path, name, q, f"{entity}: {exc}")
-            _absorb(result.quarantine, q)
+            result.quarantine.absorb(q)
             return count
         bronze = bronze_records(csv.table, name)
         result.bronze[entity] = bronze
@@ -753,17 +753,9 @@ class OuladParser:
         for table, rows in tables.items():
             if rows.num_rows:
                 result.silver[table] = rows
-        _absorb(result.quarantine, q)
+        result.quarantine.absorb(q)
         quarantined = csv.quarantined + rejected
         return FileCount(name, csv.rows_in, csv.rows_in - quarantined, quarantined)
-
-
-def _absorb(into: QuarantineBuilder, q: QuarantineBuilder) -> None:
-    into.files.extend(q.files)
-    into.lines.extend(q.lines)
-    into.codes.extend(q.codes)
-    into.reasons.extend(q.reasons)
-    into.raws.extend(q.raws)
 
 
 PARSER = OuladParser()

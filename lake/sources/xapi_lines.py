@@ -155,14 +155,7 @@ def read_lines_fast(
             n_bad += bad
     except _OversizedRecordError:
         return read_lines(path, name, q)
-    for mine, theirs in (
-        (q.files, pending.files),
-        (q.lines, pending.lines),
-        (q.codes, pending.codes),
-        (q.reasons, pending.reasons),
-        (q.raws, pending.raws),
-    ):
-        mine.extend(theirs)
+    q.absorb(pending)
     if not tables:
         table = pa.table({"_line": pa.array([], pa.int64()), "text": pa.array([], pa.string())})
     else:
