@@ -68,7 +68,7 @@ from lake.sources.base import (
     discover_files,
 )
 from lake.sources.common import FileReadError, bronze_lines, duckdb_cursor, read_bytes
-from lake.sources.xapi_lines import read_lines_fast
+from lake.sources.xapi_lines import empty_records, read_lines_fast
 from lake.tables import LOAD_ID
 
 SOURCE = "xapi"
@@ -716,7 +716,7 @@ class XapiParser:
         ]
         rejected = np.zeros(len(files), np.int64)
         silver_out: dict[str, pa.Table] = {}
-        records = pa.concat_tables(tables) if tables else _empty_records()
+        records = pa.concat_tables(tables) if tables else empty_records()
         if records.num_rows:
             con = _connect()
             try:
@@ -765,7 +765,7 @@ class XapiParser:
         ]
         rejected = np.zeros(len(names), np.int64)
         kept = pa.table({})
-        batch = pa.concat_tables(tables) if tables else _empty_records()
+        batch = pa.concat_tables(tables) if tables else empty_records()
         if batch.num_rows:
             con = _connect()
             try:
@@ -784,7 +784,7 @@ class XapiParser:
         return UnitMap(
             bronze={"statements": pa.concat_tables(bronze)}
             if bronze
-            else {"statements": bronze_lines(_empty_records(), "")},
+            else {"statements": bronze_lines(empty_records(), "")},
             quarantine=q,
             files=counts,
             kept=kept,
@@ -873,12 +873,12 @@ def _read_document(path: Path, name: str, q: QuarantineBuilder) -> _Records:
     """A ``.json`` file: array, LRS result, one statement, or (tolerated) JSON lines."""
     data = read_bytes(path)
     if not data.strip():
-        return _Records(_empty_records(), 0, 0)
+        return _Records(empty_records(), 0, 0)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         q.add(name, 1, Reason.BAD_ENCODING, f"not UTF-8: {exc.reason} at byte {exc.start}", data)
-        return _Records(_empty_records(), 1, 1)
+        return _Records(empty_records(), 1, 1)
     try:
         doc: Any = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -889,12 +889,12 @@ def _read_document(path: Path, name: str, q: QuarantineBuilder) -> _Records:
             doc = json.loads(data)
         except (ValueError, RecursionError):
             q.add(name, 1, Reason.MALFORMED_JSON, f"not a JSON document: {exc}", data)
-            return _Records(_empty_records(), 1, 1)
+            return _Records(empty_records(), 1, 1)
     if isinstance(doc, dict) and "statements" in doc and "actor" not in doc:
         doc = doc["statements"]
         if not isinstance(doc, list):
             q.add(name, 1, Reason.SPEC_VIOLATION, "statements must be an array", data)
-            return _Records(_empty_records(), 1, 1)
+            return _Records(empty_records(), 1, 1)
     items = doc if isinstance(doc, list) else [doc]
     texts = [_dump(item) for item in items]
     table = pa.table(
@@ -922,10 +922,6 @@ def _looks_like_json_lines(data: bytes) -> bool:
             except orjson.JSONDecodeError:
                 return False
     return False
-
-
-def _empty_records() -> pa.Table:
-    return pa.table({"_line": pa.array([], pa.int64()), "text": pa.array([], pa.string())})
 
 
 @dataclass

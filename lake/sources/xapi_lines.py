@@ -75,6 +75,11 @@ def _string_chunks(data: bytes | bytearray, starts: np.ndarray, ends: np.ndarray
     return chunks
 
 
+def empty_records() -> pa.Table:
+    """A table of no lines, in the reader's schema (``_line`` int64, ``text`` string)."""
+    return pa.table({"_line": pa.array([], pa.int64()), "text": pa.array([], pa.string())})
+
+
 class _OversizedRecordError(Exception):
     """A line longer than ``MAX_RECORD_BYTES``: the file goes to the shared reader."""
 
@@ -156,10 +161,7 @@ def read_lines_fast(
     except _OversizedRecordError:
         return read_lines(path, name, q)
     q.absorb(pending)
-    if not tables:
-        table = pa.table({"_line": pa.array([], pa.int64()), "text": pa.array([], pa.string())})
-    else:
-        table = pa.concat_tables(tables)
+    table = pa.concat_tables(tables) if tables else empty_records()
     return LinesRead(table=table, rows_in=table.num_rows + n_bad, quarantined=n_bad)
 
 
