@@ -42,39 +42,206 @@ spine as (
 
 ),
 
-activity as (
+-- "To date" figures are running totals over the few weeks in which a student has events: each
+-- source is reduced to one row per student, class and week (the week whose cut-off an event
+-- first precedes), totals are summed along those rows by a window, and each spine week takes the
+-- totals of the latest such week at or before it. One join of the spine, against a range join
+-- and a group-by over the spine per source before; portable to Spark SQL (no as-of join); sums
+-- are exact decimals, so how rows are grouped never changes a value.
+activity_weeks as (
 
-    select * from {{ ref('int_student_weekly_activity') }}
+    select
+        student_id,
+        class_id,
+        week,
+        n_events,
+        cast(active_minutes as decimal(18, 2)) as active_minutes,
+        n_active_days,
+        n_video_events,
+        n_quiz_events,
+        n_forum_events,
+        n_content_first_touched,
+        last_active_date
+    from {{ ref('int_student_weekly_activity') }}
 
 ),
 
-activity_to_date as (
+class_starts as (
 
-    -- Cumulative over every week up to and including w (its events precede w's cut-off).
+    select class_id, start_date from {{ ref('int_classes_calendared') }}
+    where start_date is not null
+
+),
+
+result_weeks as (
+
+    -- A result counts from the first week whose cut-off its submission day precedes.
     select
-        spine.student_id,
-        spine.class_id,
-        spine.week,
-        {{ count_sum('activity.n_events') }} as n_events_to_date,
-        coalesce({{ exact_sum('activity.active_minutes') }}, 0) as active_minutes_to_date,
-        {{ count_sum('activity.n_active_days') }} as n_active_days_to_date,
-        {{ count_sum('activity.n_video_events') }} as n_video_events_to_date,
-        {{ count_sum('activity.n_quiz_events') }} as n_quiz_events_to_date,
-        {{ count_sum('activity.n_forum_events') }} as n_forum_events_to_date,
-        {{ count_sum('activity.n_content_first_touched') }} as n_content_touched_to_date,
-        {{ count_sum('activity.n_events', where='activity.week = spine.week') }}
-            as n_events_this_week,
-        coalesce({{ exact_sum('activity.active_minutes', where='activity.week = spine.week') }}, 0)
-            as active_minutes_this_week,
-        {{ count_sum('activity.n_active_days', where='activity.week = spine.week') }}
-            as n_active_days_this_week,
-        max(activity.last_active_date) as last_active_date
-    from spine
-    left join activity
-        on activity.student_id = spine.student_id
-       and activity.class_id = spine.class_id
-       and activity.week <= spine.week
+        results.student_id,
+        results.class_id,
+        greatest(cast(floor(date_diff('day', class_starts.start_date,
+            cast(results.submitted_at as date)) / 7.0) as bigint) + 1, 1) as week,
+        count(results.assessment_id) as n_results,
+        count(results.assessment_id) filter (where results.is_late) as n_results_late,
+        sum(cast(results.weight * results.score_pct as decimal(18, 6)))
+            filter (where results.weight > 0) as weighted_score_sum,
+        sum(cast(results.weight as decimal(18, 6))) filter (where results.weight > 0)
+            as weight_sum,
+        sum(cast(results.score_pct as decimal(18, 6))) as score_sum,
+        count(results.score_pct) as n_scores
+    from {{ ref('int_assessment_results_weighted') }} as results
+    inner join class_starts using (class_id)
+    where results.score_pct is not null and results.submitted_at is not null
     group by all
+
+),
+
+attempt_weeks as (
+
+    select
+        attempts.student_id,
+        attempts.class_id,
+        greatest(cast(floor(date_diff('day', class_starts.start_date,
+            cast(attempts.submitted_at as date)) / 7.0) as bigint) + 1, 1) as week,
+        count(attempts.attempt_id) as n_quiz_attempts,
+        sum(cast(attempts.share_correct as decimal(18, 6))) as share_correct_sum,
+        count(attempts.share_correct) as n_share_correct
+    from {{ ref('int_quiz_attempts_scored') }} as attempts
+    inner join class_starts using (class_id)
+    where attempts.submitted_at is not null
+    group by all
+
+),
+
+weeks_with_events as (
+
+    -- One row per student, class and week with anything in it (a few per student, against the
+    -- spine's one per week enrolled).
+    select
+        student_id,
+        class_id,
+        week,
+        sum(n_events) as n_events,
+        sum(active_minutes) as active_minutes,
+        sum(n_active_days) as n_active_days,
+        sum(n_video_events) as n_video_events,
+        sum(n_quiz_events) as n_quiz_events,
+        sum(n_forum_events) as n_forum_events,
+        sum(n_content_first_touched) as n_content_first_touched,
+        max(last_active_date) as last_active_date,
+        sum(n_results) as n_results,
+        sum(n_results_late) as n_results_late,
+        sum(weighted_score_sum) as weighted_score_sum,
+        sum(weight_sum) as weight_sum,
+        sum(score_sum) as score_sum,
+        sum(n_scores) as n_scores,
+        sum(n_quiz_attempts) as n_quiz_attempts,
+        sum(share_correct_sum) as share_correct_sum,
+        sum(n_share_correct) as n_share_correct
+    from (
+        select
+            student_id, class_id, week,
+            n_events, active_minutes, n_active_days, n_video_events, n_quiz_events,
+            n_forum_events, n_content_first_touched, last_active_date,
+            cast(null as bigint) as n_results, cast(null as bigint) as n_results_late,
+            cast(null as decimal(38, 6)) as weighted_score_sum,
+            cast(null as decimal(38, 6)) as weight_sum,
+            cast(null as decimal(38, 6)) as score_sum, cast(null as bigint) as n_scores,
+            cast(null as bigint) as n_quiz_attempts,
+            cast(null as decimal(38, 6)) as share_correct_sum,
+            cast(null as bigint) as n_share_correct
+        from activity_weeks
+        union all
+        select
+            student_id, class_id, week,
+            null, null, null, null, null, null, null, null,
+            n_results, n_results_late, weighted_score_sum, weight_sum, score_sum, n_scores,
+            null, null, null
+        from result_weeks
+        union all
+        select
+            student_id, class_id, week,
+            null, null, null, null, null, null, null, null,
+            null, null, null, null, null, null,
+            n_quiz_attempts, share_correct_sum, n_share_correct
+        from attempt_weeks
+    ) as bricks
+    group by student_id, class_id, week
+
+),
+
+running as (
+
+    -- Totals up to and including each week with events; a spine week takes the row of the
+    -- latest such week at or before it (until_week: the next one, exclusive).
+    select
+        student_id,
+        class_id,
+        week,
+        lead(week) over (partition by student_id, class_id order by week) as until_week,
+        n_events,
+        active_minutes,
+        n_active_days,
+        sum(n_events) over weeks_to_date as n_events_to_date,
+        sum(active_minutes) over weeks_to_date as active_minutes_to_date,
+        sum(n_active_days) over weeks_to_date as n_active_days_to_date,
+        sum(n_video_events) over weeks_to_date as n_video_events_to_date,
+        sum(n_quiz_events) over weeks_to_date as n_quiz_events_to_date,
+        sum(n_forum_events) over weeks_to_date as n_forum_events_to_date,
+        sum(n_content_first_touched) over weeks_to_date as n_content_touched_to_date,
+        max(last_active_date) over weeks_to_date as last_active_date,
+        sum(n_results) over weeks_to_date as n_results_to_date,
+        sum(n_results_late) over weeks_to_date as n_results_late_to_date,
+        sum(weighted_score_sum) over weeks_to_date as weighted_score_sum_to_date,
+        sum(weight_sum) over weeks_to_date as weight_sum_to_date,
+        sum(score_sum) over weeks_to_date as score_sum_to_date,
+        sum(n_scores) over weeks_to_date as n_scores_to_date,
+        sum(n_quiz_attempts) over weeks_to_date as n_quiz_attempts_to_date,
+        sum(share_correct_sum) over weeks_to_date as share_correct_sum_to_date,
+        sum(n_share_correct) over weeks_to_date as n_share_correct_to_date
+    from weeks_with_events
+    window weeks_to_date as (
+        partition by student_id, class_id order by week
+        rows between unbounded preceding and current row
+    )
+
+),
+
+spine_to_date as (
+
+    select
+        spine.*,
+        cast(coalesce(totals.n_events_to_date, 0) as bigint) as n_events_to_date,
+        coalesce(cast(totals.active_minutes_to_date as double), 0) as active_minutes_to_date,
+        cast(coalesce(totals.n_active_days_to_date, 0) as bigint) as n_active_days_to_date,
+        cast(coalesce(totals.n_video_events_to_date, 0) as bigint) as n_video_events_to_date,
+        cast(coalesce(totals.n_quiz_events_to_date, 0) as bigint) as n_quiz_events_to_date,
+        cast(coalesce(totals.n_forum_events_to_date, 0) as bigint) as n_forum_events_to_date,
+        cast(coalesce(totals.n_content_touched_to_date, 0) as bigint)
+            as n_content_touched_to_date,
+        cast(coalesce(case when totals.week = spine.week then totals.n_events end, 0) as bigint)
+            as n_events_this_week,
+        coalesce(
+            cast(case when totals.week = spine.week then totals.active_minutes end as double), 0
+        ) as active_minutes_this_week,
+        cast(coalesce(case when totals.week = spine.week then totals.n_active_days end, 0)
+            as bigint) as n_active_days_this_week,
+        totals.last_active_date,
+        cast(coalesce(totals.n_results_to_date, 0) as bigint) as n_assessments_submitted_to_date,
+        cast(coalesce(totals.n_results_late_to_date, 0) as bigint) as n_assessments_late_to_date,
+        cast(totals.weighted_score_sum_to_date as double)
+            / nullif(cast(totals.weight_sum_to_date as double), 0) as weighted_score_to_date,
+        cast(totals.score_sum_to_date as double) / nullif(totals.n_scores_to_date, 0)
+            as mean_score_to_date,
+        cast(coalesce(totals.n_quiz_attempts_to_date, 0) as bigint) as n_quiz_attempts_to_date,
+        cast(totals.share_correct_sum_to_date as double)
+            / nullif(totals.n_share_correct_to_date, 0) as mean_quiz_share_correct_to_date
+    from spine
+    left join running as totals
+        on totals.student_id = spine.student_id
+       and totals.class_id = spine.class_id
+       and totals.week <= spine.week
+       and (totals.until_week is null or totals.until_week > spine.week)
 
 ),
 
@@ -112,45 +279,6 @@ assessments_due as (
 
 ),
 
-grading_to_date as (
-
-    select
-        spine.student_id,
-        spine.class_id,
-        spine.week,
-        count(results.assessment_id) as n_assessments_submitted_to_date,
-        count(results.assessment_id) filter (where results.is_late) as n_assessments_late_to_date,
-        {{ exact_sum('results.weight * results.score_pct', 6, where='results.weight > 0') }}
-            / nullif({{ exact_sum('results.weight', 6, where='results.weight > 0') }}, 0)
-            as weighted_score_to_date,
-        {{ exact_avg('results.score_pct') }} as mean_score_to_date
-    from spine
-    left join {{ ref('int_assessment_results_weighted') }} as results
-        on results.student_id = spine.student_id
-       and results.class_id = spine.class_id
-       and cast(results.submitted_at as date) < spine.cutoff_date
-       and results.score_pct is not null
-    group by all
-
-),
-
-quizzes_to_date as (
-
-    select
-        spine.student_id,
-        spine.class_id,
-        spine.week,
-        count(attempts.attempt_id) as n_quiz_attempts_to_date,
-        {{ exact_avg('attempts.share_correct') }} as mean_quiz_share_correct_to_date
-    from spine
-    left join {{ ref('int_quiz_attempts_scored') }} as attempts
-        on attempts.student_id = spine.student_id
-       and attempts.class_id = spine.class_id
-       and cast(attempts.submitted_at as date) < spine.cutoff_date
-    group by all
-
-),
-
 final as (
 
     select
@@ -163,30 +291,30 @@ final as (
         spine.num_prev_attempts,
         spine.studied_credits,
         -- engagement before the cut-off
-        activity_to_date.n_events_to_date,
-        activity_to_date.active_minutes_to_date,
-        activity_to_date.n_active_days_to_date,
-        activity_to_date.n_video_events_to_date,
-        activity_to_date.n_quiz_events_to_date,
-        activity_to_date.n_forum_events_to_date,
-        activity_to_date.n_events_this_week,
-        activity_to_date.active_minutes_this_week,
-        activity_to_date.n_active_days_this_week,
-        date_diff('day', activity_to_date.last_active_date, spine.cutoff_date)
+        spine.n_events_to_date,
+        spine.active_minutes_to_date,
+        spine.n_active_days_to_date,
+        spine.n_video_events_to_date,
+        spine.n_quiz_events_to_date,
+        spine.n_forum_events_to_date,
+        spine.n_events_this_week,
+        spine.active_minutes_this_week,
+        spine.n_active_days_this_week,
+        date_diff('day', spine.last_active_date, spine.cutoff_date)
             as days_since_last_active,
         -- progress before the cut-off
-        activity_to_date.n_content_touched_to_date,
+        spine.n_content_touched_to_date,
         content_released.n_content_released,
-        least(activity_to_date.n_content_touched_to_date
+        least(spine.n_content_touched_to_date
             / nullif(content_released.n_content_released, 0), 1.0) as content_touched_share,
         -- grading before the cut-off
         assessments_due.n_assessments_due,
-        grading_to_date.n_assessments_submitted_to_date,
-        grading_to_date.n_assessments_late_to_date,
-        grading_to_date.weighted_score_to_date,
-        grading_to_date.mean_score_to_date,
-        quizzes_to_date.n_quiz_attempts_to_date,
-        quizzes_to_date.mean_quiz_share_correct_to_date,
+        spine.n_assessments_submitted_to_date,
+        spine.n_assessments_late_to_date,
+        spine.weighted_score_to_date,
+        spine.mean_score_to_date,
+        spine.n_quiz_attempts_to_date,
+        spine.mean_quiz_share_correct_to_date,
         -- outcome labels: they look past the cut-off, never use them as features
         spine.final_result as label_final_result,
         spine.final_result in ('Pass', 'Distinction') as label_is_pass,
@@ -203,12 +331,9 @@ final as (
             when spine.class_end_date < current_date then false
         end as label_at_risk,
         {{ curated_at() }} as curated_at
-    from spine
-    left join activity_to_date using (student_id, class_id, week)
+    from spine_to_date as spine
     left join content_released using (class_id, week)
     left join assessments_due using (class_id, week)
-    left join grading_to_date using (student_id, class_id, week)
-    left join quizzes_to_date using (student_id, class_id, week)
 
 )
 
