@@ -6,8 +6,9 @@ first): AUC, and accuracy at threshold 0.5. Every model predicts each response f
 student's earlier responses only, over the student's whole sequence.
 
 The ``stack`` model (:mod:`ml_assets.mastery.stack`) is a logistic regression on the logits of
-the others (DKT averaged over ``DKT_SEEDS`` seeds, logistic, BKT), fitted on the validation
-predictions only; its validation AUC is cross-fitted over the validation students.
+the others (DKT averaged over ``DKT_SEEDS`` seeds, logistic, BKT) and on how many earlier
+responses the student has (in all and on the skill), fitted on the validation predictions only;
+its validation AUC is cross-fitted over the validation students.
 
 The served model is the one with the best AUC on the validation file (or, without one, on a
 seeded 10% of the training students held out from every model's training); the test file never
@@ -58,7 +59,8 @@ def evaluate_files(
         Per model: ``auc`` and ``accuracy`` (threshold 0.5) on every test response after each
         student's first, ``n_test`` (responses scored), ``train_s`` (seconds to fit) and
         ``served`` (True for exactly one model: the best validation AUC), ``valid_auc``.
-        ``stack`` also has ``coef`` (per member), ``intercept``, ``dkt_seeds`` and the AUCs of
+        ``stack`` also has ``coef`` (per term of :data:`~ml_assets.mastery.stack.TERMS`),
+        ``intercept``, ``dkt_seeds`` and the AUCs of
         the plain DKT seed average (``dkt_mean_auc``, ``dkt_mean_valid_auc``).
 
     Raises:
@@ -153,7 +155,7 @@ def _evaluate_stack(
 
     Trains the extra DKT seeds, fits the stack on the *validation* predictions only, scores it
     on the test file; its ``valid_auc`` is cross-fitted over the validation students. The entry
-    also carries the stack's weights (``coef`` per member, ``intercept``), which the served
+    also carries the stack's weights (``coef`` per term, ``intercept``), which the served
     model reuses, and the figures of the plain DKT seed average (``dkt_mean_*``).
     """
     from ml_assets.mastery.dkt import DktConfig
@@ -170,15 +172,21 @@ def _evaluate_stack(
         [p[valid_mask] for p in dkt_valid],
         p_valid["logistic"][valid_mask],
         p_valid["bkt"][valid_mask],
+        valid.position[valid_mask],
+        valid.skill_position[valid_mask],
     )
     x_test = member_inputs(
-        [p[test_mask] for p in dkt_test], p_test["logistic"][test_mask], p_test["bkt"][test_mask]
+        [p[test_mask] for p in dkt_test],
+        p_test["logistic"][test_mask],
+        p_test["bkt"][test_mask],
+        test.position[test_mask],
+        test.skill_position[test_mask],
     )
     stack = fit_stack(x_valid, y_valid)
     valid_auc = cross_fitted_auc(x_valid, y_valid, valid.student_index[valid_mask], seed=seed)
     train_s += sum(fit_s[m] for m in STACK_MEMBERS)
     out = _scores(y_test, stack.predict(x_test), train_s, valid_auc)
-    out["coef"] = dict(zip(stack.members, stack.coef, strict=True))
+    out["coef"] = dict(zip(stack.terms, stack.coef, strict=True))
     out["intercept"] = stack.intercept
     out["dkt_seeds"] = DKT_SEEDS
     out["dkt_mean_valid_auc"] = roc_auc(y_valid, x_valid[:, 0])

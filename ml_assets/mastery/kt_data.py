@@ -88,6 +88,19 @@ class KtSequences:
             self.offsets[:-1], self.lengths
         )
 
+    @property
+    def skill_position(self) -> IntArray:
+        """Number of the student's earlier responses on the same skill, for each response."""
+        key = self.student_index * (int(self.skill.max(initial=0)) + 1) + self.skill
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        first = np.ones(ordered.size, dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        rank = np.arange(ordered.size, dtype=np.int64)
+        out = np.empty(ordered.size, dtype=np.int64)
+        out[order] = rank - np.maximum.accumulate(np.where(first, rank, 0))
+        return out
+
     def subset(self, students: npt.ArrayLike) -> KtSequences:
         """The sequences of the given student numbers, in the given order."""
         idx = np.asarray(students, dtype=np.int64)

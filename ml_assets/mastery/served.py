@@ -16,6 +16,7 @@ without importing torch.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,11 @@ from ml_assets.mastery.bkt import BktModel, fit_bkt
 from ml_assets.mastery.dkt import DktWeights
 from ml_assets.mastery.kt_data import KtSequences
 from ml_assets.mastery.logistic import LogisticKt
-from ml_assets.mastery.stack import DKT_SEEDS, MEMBERS, StackWeights, member_inputs
+from ml_assets.mastery.stack import DKT_SEEDS, TERMS, StackWeights, member_inputs
 
 KINDS = ("bkt", "logistic", "dkt", "stack")
-FORMAT_VERSION = 2  # 2 adds the stack (dkt_seed<k>.npz, stack.json); 1 still loads
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 2 adds the stack (dkt_seed<k>.npz, stack.json), 3 its context terms; 1, 2 load
+READABLE_VERSIONS = (1, 2, 3)
 MIN_STUDENTS_TO_COMPARE = 20
 _ORDER = ("student_id", "answered_at", "attempt_id", "item_id", "skill_id")
 
@@ -136,10 +137,13 @@ class ServedMastery:
         dkts = [self._dkt_next(w, history, skills) for w in (self.dkt, *self.dkt_more)]
         lr = self._logistic_next(history, skills)
         bkt = self._bkt_next(history, skills)
+        on_skill = Counter(k for k, _ in history)
         x = member_inputs(
             [np.array([d[s] for s in skills]) for d in dkts],
             np.array([lr[s] for s in skills]),
             np.array([bkt[s] for s in skills]),
+            np.full(len(skills), len(history)),
+            np.array([on_skill[s] for s in skills]),
         )
         return dict(zip(skills, self.stack.predict(x).tolist(), strict=True))
 
@@ -325,7 +329,7 @@ def fit_served(frame: pl.DataFrame, seed: int = 0, holdout_share: float = 0.2) -
     if kind == "stack":
         entry = metrics["stack"]
         stack = StackWeights(
-            coef=tuple(float(entry["coef"][m]) for m in MEMBERS),
+            coef=tuple(float(entry["coef"][t]) for t in TERMS),
             intercept=float(entry["intercept"]),
         )
     return ServedMastery(

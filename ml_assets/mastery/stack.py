@@ -1,18 +1,24 @@
 """Stacked ensemble of the mastery models: a small logistic regression on their logits.
 
-The stack predicts P(correct) of a response from three inputs, each the logit of a member's
-prediction for that response (from the student's past only):
+The stack predicts P(correct) of a response from the logit of each member's prediction for that
+response (from the student's past only):
 
 - ``dkt``: the mean logit of several DKT fits that differ only in their seed (``DKT_SEEDS``);
 - ``logistic``: the PFA / Best-LR model;
-- ``bkt``: BKT.
+- ``bkt``: BKT;
 
-Its four weights (three coefficients and an intercept) are fitted **only on validation
-predictions**: the members are trained on the training students, predict the validation
-students, and the stack learns how much to trust each of them there. The test file never takes
-part. The stack's own validation AUC, which decides whether it is served, is *cross-fitted*:
-the validation students are split in ``folds`` seeded groups, and each group is scored by a stack
-fitted on the others, so the stack is never scored on responses it was fitted on.
+and from how much of the student it has seen, so that the weights can shift with it (DKT's
+recurrent state says more after a long history, the count-based members more on a fresh
+skill): ``history`` = log(1 + the student's earlier responses) and ``skill_history`` = log(1 +
+their earlier responses on the skill), each on its own and times each member's logit
+(:data:`TERMS`).
+
+Its weights are fitted **only on validation predictions**: the members are trained on the
+training students, predict the validation students, and the stack learns how much to trust
+each of them there. The test file never takes part. The stack's own validation AUC, which
+decides whether it is served, is *cross-fitted*: the validation students are split in
+``folds`` seeded groups, and each group is scored by a stack fitted on the others, so the stack
+is never scored on responses it was fitted on.
 
 The fit is an L2-regularised logistic regression solved by Newton's method in numpy (no random
 state: the same inputs give the same weights); prediction is a dot product, numpy only.
@@ -30,8 +36,10 @@ import numpy.typing as npt
 from ml_assets.mastery.bkt import roc_auc
 
 __all__ = [
+    "CONTEXTS",
     "DKT_SEEDS",
     "MEMBERS",
+    "TERMS",
     "StackWeights",
     "cross_fitted_auc",
     "cross_fitted_predictions",
@@ -43,10 +51,19 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 MEMBERS: Final = ("dkt", "logistic", "bkt")
-"""The stack's inputs, in order."""
+"""The models whose logits the stack combines, in order."""
 
-DKT_SEEDS: Final = 3
-"""DKT fits averaged (seeds ``seed``, ``seed + 1``, ...): a fixed design choice, not tuned."""
+CONTEXTS: Final = ("history", "skill_history")
+"""How much of the student the prediction rests on: log(1 + earlier responses), in all and on
+the response's skill."""
+
+TERMS: Final = (*MEMBERS, *CONTEXTS, *(f"{m}*{c}" for c in CONTEXTS for m in MEMBERS))
+"""The stack's design columns, in order: the members' logits, the contexts, and every member
+logit times every context."""
+
+DKT_SEEDS: Final = 5
+"""DKT fits averaged (seeds ``seed``, ``seed + 1``, ...); 5 rather than 3 was chosen on the
+validation files of the four published splits (README)."""
 
 _EPS: Final = 1e-6
 
@@ -57,67 +74,89 @@ def logit(p: npt.ArrayLike) -> FloatArray:
     return np.log(q) - np.log1p(-q)
 
 
-def member_inputs(dkt: list[FloatArray], logistic: FloatArray, bkt: FloatArray) -> FloatArray:
-    """The stack's input matrix ``(n, 3)`` from the members' probabilities.
+def member_inputs(
+    dkt: list[FloatArray],
+    logistic: FloatArray,
+    bkt: FloatArray,
+    history: npt.ArrayLike,
+    skill_history: npt.ArrayLike,
+) -> FloatArray:
+    """The stack's design matrix ``(n, len(TERMS))`` from the members' probabilities.
 
     Args:
         dkt: One probability array per DKT seed (their logits are averaged).
         logistic: Probabilities of the logistic model.
         bkt: Probabilities of BKT.
+        history: The student's number of earlier responses, per response.
+        skill_history: The student's number of earlier responses on the response's skill.
     """
     if not dkt:
         raise ValueError("the stack needs at least one DKT member")
-    dkt_logit = np.mean([logit(p) for p in dkt], axis=0)
-    return np.column_stack([dkt_logit, logit(logistic), logit(bkt)])
+    logits = np.column_stack(
+        [np.mean([logit(p) for p in dkt], axis=0), logit(logistic), logit(bkt)]
+    )
+    contexts = np.log1p(
+        np.column_stack([np.asarray(history, np.float64), np.asarray(skill_history, np.float64)])
+    )
+    if contexts.shape[0] != logits.shape[0] or np.any(contexts < 0):
+        raise ValueError("history counts must be one non-negative count per response")
+    crossed = [
+        logits[:, m] * contexts[:, c] for c in range(len(CONTEXTS)) for m in range(len(MEMBERS))
+    ]
+    return np.column_stack([logits, contexts, *crossed])
 
 
 @dataclass(frozen=True)
 class StackWeights:
-    """The fitted stack: P = sigmoid(intercept + coef . inputs).
+    """The fitted stack: P = sigmoid(intercept + coef . design[:, terms]).
 
     Attributes:
-        coef: One weight per member of :data:`MEMBERS`, in order.
+        coef: One weight per term, in the order of ``terms``.
         intercept: The bias.
-        members: The input names (always :data:`MEMBERS` today; stored for the artefact).
+        terms: The design columns the weights apply to: :data:`TERMS`, or :data:`MEMBERS` alone
+            for stacks saved before the context terms existed (they still load and predict).
     """
 
     coef: tuple[float, ...]
     intercept: float
-    members: tuple[str, ...] = MEMBERS
+    terms: tuple[str, ...] = TERMS
 
     def __post_init__(self) -> None:
-        if len(self.coef) != len(self.members):
-            raise ValueError(f"{len(self.coef)} weights for {len(self.members)} members")
+        if len(self.coef) != len(self.terms):
+            raise ValueError(f"{len(self.coef)} weights for {len(self.terms)} terms")
+        if self.terms not in (TERMS, MEMBERS):
+            raise ValueError(f"unsupported stack terms {self.terms}; expected {TERMS}")
 
-    def predict(self, inputs: npt.ArrayLike) -> FloatArray:
-        """P(correct) from an ``(n, members)`` input matrix (see :func:`member_inputs`)."""
-        x = np.asarray(inputs, dtype=np.float64)
+    def predict(self, design: npt.ArrayLike) -> FloatArray:
+        """P(correct) from a design matrix of :data:`TERMS` columns (:func:`member_inputs`)."""
+        x = np.asarray(design, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != len(TERMS):
+            raise ValueError(f"design of shape {x.shape}; expected (n, {len(TERMS)})")
+        x = x[:, [TERMS.index(t) for t in self.terms]]
         z = x @ np.asarray(self.coef, dtype=np.float64) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> str:
         """The weights as JSON."""
         return json.dumps(
-            {"members": list(self.members), "coef": list(self.coef), "intercept": self.intercept}
+            {"terms": list(self.terms), "coef": list(self.coef), "intercept": self.intercept}
         )
 
     @classmethod
     def from_json(cls, text: str) -> StackWeights:
-        """Load weights written by :meth:`to_json`.
+        """Load weights written by :meth:`to_json` (or by the member-only stack before it).
 
         Raises:
-            ValueError: Not stack weights, or members other than :data:`MEMBERS`.
+            ValueError: Not stack weights, or terms other than :data:`TERMS` / :data:`MEMBERS`.
         """
         data = json.loads(text)
         try:
-            members = tuple(data["members"])
+            terms = tuple(data["terms"] if "terms" in data else data["members"])
             coef = tuple(float(c) for c in data["coef"])
             intercept = float(data["intercept"])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not stack weights: {exc}") from exc
-        if members != MEMBERS:
-            raise ValueError(f"unsupported stack members {members}; expected {MEMBERS}")
-        return cls(coef=coef, intercept=intercept, members=members)
+        return cls(coef=coef, intercept=intercept, terms=terms)
 
 
 def fit_stack(
@@ -126,7 +165,7 @@ def fit_stack(
     """L2 logistic regression (penalty ``l2 / 2 * |coef|^2``, intercept free) by Newton's method.
 
     Args:
-        inputs: ``(n, members)`` validation inputs (:func:`member_inputs`).
+        inputs: ``(n, len(TERMS))`` validation design (:func:`member_inputs`).
         y: 0/1 labels of the same responses.
         l2: Penalty strength (as scikit-learn's ``C = 1 / l2`` on the summed log-loss).
         max_iter: Newton steps at most (it converges in well under ten on these inputs).
@@ -168,7 +207,7 @@ def cross_fitted_predictions(
     other groups (groups drawn with ``seed``), so no response is scored by a stack fitted on it.
 
     Args:
-        inputs: ``(n, members)`` inputs.
+        inputs: ``(n, len(TERMS))`` design.
         y: Labels.
         groups: Student number of each response (all of a student's responses share a fold).
         seed: Seeds the assignment of students to folds.

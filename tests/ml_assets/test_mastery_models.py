@@ -172,6 +172,21 @@ def test_readers_reject_bad_input(tmp_path: Path, fmt: str, text: str, line: int
         assert f"line {line}" in str(info.value)
 
 
+def test_positions_count_earlier_responses_in_all_and_on_the_skill() -> None:
+    seqs = KtSequences(
+        source="t",
+        student_ids=["a", "b"],
+        offsets=np.array([0, 5, 8], dtype=np.int64),
+        skill=np.array([3, 1, 3, 3, 1, 1, 2, 1], dtype=np.int64),
+        correct=np.zeros(8, dtype=np.int8),
+        problem=None,
+    )
+    assert seqs.position.tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
+    assert seqs.skill_position.tolist() == [0, 0, 1, 2, 1, 0, 0, 1]
+    # a subset renumbers from each student's own first response
+    assert seqs.subset([1]).skill_position.tolist() == [0, 0, 1]
+
+
 def test_reader_rejects_corrupt_gzip(tmp_path: Path) -> None:
     path = tmp_path / "bad.gz"
     path.write_bytes(gzip.compress(b"3\n1,2,3\n0,1,1\n")[:-6])

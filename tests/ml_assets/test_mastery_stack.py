@@ -27,6 +27,7 @@ from ml_assets.mastery.served import ServedMastery, Vocabulary, bkt_frame, seque
 from ml_assets.mastery.stack import (
     DKT_SEEDS,
     MEMBERS,
+    TERMS,
     StackWeights,
     cross_fitted_auc,
     cross_fitted_predictions,
@@ -38,21 +39,41 @@ from ml_assets.mastery.stack import (
 # --- the stack itself -------------------------------------------------------------------------
 
 
+# A known stack: DKT's weight grows with the student's history, the logistic one's shrinks on a
+# skill the student has practised.
+TRUE_COEF = {
+    "dkt": 0.8,
+    "logistic": 0.6,
+    "bkt": -0.2,
+    "dkt*history": 0.25,
+    "logistic*skill_history": -0.2,
+}
+
+
 def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inputs of three members, labels drawn from a known stack, and a student per row."""
+    """A design of three members and their contexts, labels drawn from :data:`TRUE_COEF`, and a
+    student per row."""
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 3))
-    z = 0.3 + x @ np.array([1.2, 0.5, -0.2])
+    x = member_inputs(
+        [1.0 / (1.0 + np.exp(-rng.normal(size=n)))],
+        1.0 / (1.0 + np.exp(-rng.normal(size=n))),
+        1.0 / (1.0 + np.exp(-rng.normal(size=n))),
+        rng.integers(0, 200, n),
+        rng.integers(0, 30, n),
+    )
+    coef = np.array([TRUE_COEF.get(t, 0.0) for t in TERMS])
+    z = 0.3 + x @ coef
     y = (rng.random(n) < 1.0 / (1.0 + np.exp(-z))).astype(np.int8)
     return x, y, rng.integers(0, n // 20, n)
 
 
 def test_fit_stack_recovers_known_weights_and_is_deterministic() -> None:
-    x, y, _ = synthetic(40_000, seed=0)
+    x, y, _ = synthetic(300_000, seed=0)
     stack = fit_stack(x, y)
-    assert stack.members == MEMBERS
-    np.testing.assert_allclose(stack.coef, [1.2, 0.5, -0.2], atol=0.05)
-    assert abs(stack.intercept - 0.3) < 0.05
+    assert stack.terms == TERMS
+    expected = [TRUE_COEF.get(t, 0.0) for t in TERMS]
+    np.testing.assert_allclose(stack.coef, expected, atol=0.06)
+    assert abs(stack.intercept - 0.3) < 0.15
     assert fit_stack(x, y) == stack  # no random state: same inputs, same weights
     p = stack.predict(x)
     assert p.shape == (x.shape[0],) and np.all((p > 0) & (p < 1))
@@ -79,23 +100,48 @@ def test_cross_fitted_predictions_never_see_their_own_labels() -> None:
     assert cross_fitted_auc(x, y, groups) == roc_auc(y, p)
 
 
-def test_member_inputs_average_dkt_logits() -> None:
+def test_member_inputs_average_dkt_logits_and_cross_them_with_the_history() -> None:
     a, b = np.array([0.2, 0.9]), np.array([0.4, 0.7])
-    x = member_inputs([a, b], np.array([0.5, 0.5]), np.array([0.1, 0.99]))
-    np.testing.assert_allclose(x[:, 0], (logit(a) + logit(b)) / 2)
-    np.testing.assert_allclose(x[:, 1], 0.0, atol=1e-12)
+    bkt = np.array([0.1, 0.99])
+    x = member_inputs([a, b], np.array([0.5, 0.5]), bkt, [0, 9], [0, 3])
+    assert x.shape == (2, len(TERMS))
+    col = {t: x[:, j] for j, t in enumerate(TERMS)}
+    np.testing.assert_allclose(col["dkt"], (logit(a) + logit(b)) / 2)
+    np.testing.assert_allclose(col["logistic"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(col["history"], [0.0, np.log(10)])
+    np.testing.assert_allclose(col["skill_history"], [0.0, np.log(4)])
+    np.testing.assert_allclose(col["bkt*history"], logit(bkt) * [0.0, np.log(10)])
+    np.testing.assert_allclose(col["dkt*skill_history"], col["dkt"] * [0.0, np.log(4)])
     np.testing.assert_allclose(logit([0.0, 1.0]), [-13.8155, 13.8155], atol=1e-3)  # clipped
     with pytest.raises(ValueError, match="at least one DKT"):
-        member_inputs([], a, a)
+        member_inputs([], a, a, [0, 1], [0, 1])
+    with pytest.raises(ValueError, match="non-negative count per response"):
+        member_inputs([a], a, a, [0, -1], [0, 0])
+    with pytest.raises(ValueError, match="non-negative count per response"):
+        member_inputs([a], a, a, [0], [0])
 
 
 def test_stack_weights_json_round_trip() -> None:
-    stack = StackWeights(coef=(0.9, 0.2, 0.1), intercept=-0.05)
+    stack = StackWeights(coef=tuple(0.1 * k for k in range(len(TERMS))), intercept=-0.05)
     assert StackWeights.from_json(stack.to_json()) == stack
-    with pytest.raises(ValueError, match="unsupported stack members"):
+    with pytest.raises(ValueError, match="unsupported stack terms"):
         StackWeights.from_json('{"members": ["dkt"], "coef": [1.0], "intercept": 0.0}')
     with pytest.raises(ValueError, match="weights for"):
         StackWeights(coef=(1.0,), intercept=0.0)
+    with pytest.raises(ValueError, match="not stack weights"):
+        StackWeights.from_json('{"coef": [1.0]}')
+
+
+def test_a_member_only_stack_saved_before_the_context_terms_still_predicts() -> None:
+    old = StackWeights.from_json(
+        '{"members": ["dkt", "logistic", "bkt"], "coef": [0.9, 0.2, 0.1], "intercept": -0.05}'
+    )
+    assert old.terms == MEMBERS
+    x, _, _ = synthetic(50, seed=3)
+    z = -0.05 + x[:, :3] @ np.array([0.9, 0.2, 0.1])
+    np.testing.assert_allclose(old.predict(x), 1.0 / (1.0 + np.exp(-z)))
+    with pytest.raises(ValueError, match="expected"):
+        old.predict(x[:, :3])
 
 
 # --- in the evaluation: fitted on validation predictions only ---------------------------------
@@ -167,7 +213,7 @@ def test_evaluation_fits_the_stack_on_validation_only(fake_members: list[tuple[i
     assert list(results) == ["bkt", "logistic", "dkt", "stack"]
     assert fake_members == [(120, 40)] * DKT_SEEDS  # every DKT seed trains on train only
     stack = results["stack"]
-    assert set(stack["coef"]) == set(MEMBERS) and stack["dkt_seeds"] == DKT_SEEDS
+    assert list(stack["coef"]) == list(TERMS) and stack["dkt_seeds"] == DKT_SEEDS
     assert sum(r["served"] for r in results.values()) == 1
     served = next(r for r in results.values() if r["served"])
     assert served["valid_auc"] == max(r["valid_auc"] for r in results.values())
@@ -179,9 +225,11 @@ def test_evaluation_fits_the_stack_on_validation_only(fake_members: list[tuple[i
         [FakeDkt(k).predict(valid)[mask] for k in range(DKT_SEEDS)],
         evaluate._FITTERS["logistic"](train, valid, 0)(valid)[mask],
         bkt(valid)[mask],
+        valid.position[mask],
+        valid.skill_position[mask],
     )
     expected = fit_stack(x, valid.correct[mask])
-    assert tuple(stack["coef"][m] for m in MEMBERS) == expected.coef
+    assert tuple(stack["coef"][t] for t in TERMS) == expected.coef
     assert stack["intercept"] == expected.intercept
     assert stack["valid_auc"] == cross_fitted_auc(
         x, valid.correct[mask], valid.student_index[mask], seed=0
@@ -266,8 +314,10 @@ def served_stack() -> ServedMastery:
         fit_bkt(bkt_frame(frame), seed=0),
         logistic=fit_logistic(sequences_from_lake(frame, vocab)),
         dkt=random_dkt(len(SKILLS), 6, seed=0),
-        dkt_more=(random_dkt(len(SKILLS), 6, seed=1), random_dkt(len(SKILLS), 6, seed=2)),
-        stack=StackWeights(coef=(0.8, 0.3, 0.1), intercept=0.05),
+        dkt_more=tuple(random_dkt(len(SKILLS), 6, seed=k) for k in range(1, DKT_SEEDS)),
+        stack=StackWeights(
+            coef=(0.8, 0.3, 0.1, 0.05, -0.02, 0.1, -0.05, 0.02, -0.1, 0.03, 0.01), intercept=0.05
+        ),
     )
 
 
@@ -292,11 +342,14 @@ def test_served_stack_combines_its_members(served_stack: ServedMastery) -> None:
         for w in (served_stack.dkt, *served_stack.dkt_more)
     ]
     assert served_stack.stack is not None
+    on_skill = {"alg.a": 2, "alg.b": 1, "geo.c": 0, "never.seen": 0}
     for s in skills:
         x = member_inputs(
             [np.array([d[s]]) for d in dkts],
             np.array([members["logistic"][s]]),
             np.array([members["bkt"][s]]),
+            [len(history)],
+            [on_skill[s]],
         )
         assert got[s] == pytest.approx(float(served_stack.stack.predict(x)[0]), abs=1e-12)
         assert 0.0 < got[s] < 1.0
