@@ -56,3 +56,9 @@
     -- Built on Spark by lake.spark.gold from this model's own SQL; read back from gold Delta.
     select * from {{ source('gold_spark', mart) }}
 {%- endmacro %}
+
+{#- The week of its class a timestamp falls in, counted from 1 at the class's start date; anything
+    before the start counts in week 1. -#}
+{% macro class_week(start_date, at) -%}
+    greatest(cast(floor(date_diff('day', {{ start_date }}, cast({{ at }} as date)) / 7) + 1 as bigint), 1)
+{%- endmacro %}

@@ -79,8 +79,7 @@ result_weeks as (
     select
         results.student_id,
         results.class_id,
-        greatest(cast(floor(date_diff('day', class_starts.start_date,
-            cast(results.submitted_at as date)) / 7.0) as bigint) + 1, 1) as week,
+        {{ class_week('class_starts.start_date', 'results.submitted_at') }} as week,
         count(results.assessment_id) as n_results,
         count(results.assessment_id) filter (where results.is_late) as n_results_late,
         sum(cast(results.weight * results.score_pct as decimal(18, 6)))
@@ -101,8 +100,7 @@ attempt_weeks as (
     select
         attempts.student_id,
         attempts.class_id,
-        greatest(cast(floor(date_diff('day', class_starts.start_date,
-            cast(attempts.submitted_at as date)) / 7.0) as bigint) + 1, 1) as week,
+        {{ class_week('class_starts.start_date', 'attempts.submitted_at') }} as week,
         count(attempts.attempt_id) as n_quiz_attempts,
         sum(cast(attempts.share_correct as decimal(18, 6))) as share_correct_sum,
         count(attempts.share_correct) as n_share_correct

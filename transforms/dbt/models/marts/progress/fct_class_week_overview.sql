@@ -36,7 +36,7 @@ results as (
 
     select
         results.class_id,
-        greatest(cast(floor(date_diff('day', classes.start_date, cast(results.submitted_at as date)) / 7) + 1 as bigint), 1) as week,
+        {{ class_week('classes.start_date', 'results.submitted_at') }} as week,
         count(*) as n_assessment_submissions,
         avg(results.score_pct) as mean_assessment_score_pct
     from {{ ref('int_assessment_results_weighted') }} as results
@@ -50,7 +50,7 @@ quizzes as (
 
     select
         attempts.class_id,
-        greatest(cast(floor(date_diff('day', classes.start_date, cast(attempts.submitted_at as date)) / 7) + 1 as bigint), 1) as week,
+        {{ class_week('classes.start_date', 'attempts.submitted_at') }} as week,
         count(*) as n_quiz_submissions,
         100.0 * avg(attempts.share_correct) as mean_quiz_score_pct
     from {{ ref('int_quiz_attempts_scored') }} as attempts
