@@ -168,20 +168,23 @@ def _evaluate_stack(
         dkt_test.append(model.predict(test))
     train_s = time.perf_counter() - started
     y_valid, y_test = valid.correct[valid_mask], test.correct[test_mask]
-    x_valid = member_inputs(
-        [p[valid_mask] for p in dkt_valid],
-        p_valid["logistic"][valid_mask],
-        p_valid["bkt"][valid_mask],
-        valid.position[valid_mask],
-        valid.skill_position[valid_mask],
-    )
-    x_test = member_inputs(
-        [p[test_mask] for p in dkt_test],
-        p_test["logistic"][test_mask],
-        p_test["bkt"][test_mask],
-        test.position[test_mask],
-        test.skill_position[test_mask],
-    )
+
+    def design(
+        seqs: KtSequences,
+        dkts: list[FloatArray],
+        preds: dict[str, FloatArray],
+        mask: npt.NDArray[Any],
+    ) -> FloatArray:
+        return member_inputs(
+            [p[mask] for p in dkts],
+            preds["logistic"][mask],
+            preds["bkt"][mask],
+            seqs.position[mask],
+            seqs.skill_position[mask],
+        )
+
+    x_valid = design(valid, dkt_valid, p_valid, valid_mask)
+    x_test = design(test, dkt_test, p_test, test_mask)
     stack = fit_stack(x_valid, y_valid)
     valid_auc = cross_fitted_auc(x_valid, y_valid, valid.student_index[valid_mask], seed=seed)
     train_s += sum(fit_s[m] for m in STACK_MEMBERS)
