@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import gzip
 import importlib
 import logging
@@ -19,7 +20,7 @@ import time
 import traceback
 import zlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -183,7 +184,8 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
     ctx = ParseContext(settings=settings, load_id=ids[0], now=now)
 
     batch_parse, min_units = _batch_parse(settings, parser)
-    parsed = _parse_batch(parser, units, ctx, batch_parse, min_units)
+    with _gc_paused():
+        parsed = _parse_batch(parser, units, ctx, batch_parse, min_units)
 
     bronze: dict[str, list[pa.Table]] = defaultdict(list)
     quarantine: list[pa.Table] = []
@@ -253,6 +255,22 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
     reports[-1].silver_inserted, reports[-1].silver_updated = inserted, updated
     reports[-1].seconds = round(time.perf_counter() - started, 3)
     return reports
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is parsed. A parse builds millions of live
+    objects (records read from JSON, rows), and collections set off by that many allocations
+    traverse them again and again:
+    reading the 100K day's Caliper file took 8.6 s with the collector on, 3.2 s with it off.
+    Parsers make almost no reference cycles; what they free, reference counting frees."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _batch_parse(settings: LakeSettings, parser: SourceParser) -> tuple[BatchParse | None, int]:

@@ -186,13 +186,15 @@ def _node_type(node: object, described: dict[str, str]) -> str | None:
 
 @dataclass
 class _Item:
-    """One record: its number, where it came from, the item and its envelope."""
+    """One record: its number, where it came from, the item, its envelope, its JSON text and
+    its bronze text (the envelope holding just this item; the item's text when bare)."""
 
     line: int
     where: str
     item: Any
     envelope: dict[str, Any] | None
     raw: str
+    bronze: str
 
 
 @dataclass
@@ -242,14 +244,20 @@ def _read(path: Path, name: str, q: QuarantineBuilder) -> _FileRecords:
             if not isinstance(data, list) or not data:
                 reject(where, Reason.MISSING_FIELD, "envelope data must be a non-empty array", raw)
                 return
+            # The bronze text of each item is {**env, "data": [item]}, spliced from the envelope's
+            # text (written once) and the item's (written once, also its quarantine text).
+            head = _dumps(env)[:-1] + ("," if env else "") + '"data":['
             for i, item in enumerate(data):
                 counter[0] += 1
                 out.rows_in += 1
-                out.items.append(_Item(counter[0], f"{where}, data[{i}]", item, env, _dumps(item)))
+                text = _dumps(item)
+                out.items.append(
+                    _Item(counter[0], f"{where}, data[{i}]", item, env, text, head + text + "]}")
+                )
         else:
             counter[0] += 1
             out.rows_in += 1
-            out.items.append(_Item(counter[0], where, doc, None, raw))
+            out.items.append(_Item(counter[0], where, doc, None, raw, raw))
 
     try:
         if suffix in (".jsonl", ".ndjson"):
@@ -341,9 +349,7 @@ class CaliperParser:
             for rec in records.items:
                 bronze["_source_file"].append(name)
                 bronze["_line"].append(rec.line)
-                bronze["record"].append(
-                    _dumps({**rec.envelope, "data": [rec.item]}) if rec.envelope else rec.raw
-                )
+                bronze["record"].append(rec.bronze)
                 try:
                     row = _event_row(rec, now, described, classes, content)
                     if row is not None:
@@ -392,9 +398,7 @@ class CaliperParser:
                 continue
             result = m.result()
             if m.kept.num_rows:
-                events = m.kept.to_pylist()
-                actors = [e["_actor"] for e in events if e["_actor"]]
-                self._add_silver(result, ctx, events, actors, created)
+                self._add_silver(result, ctx, m.kept, created)
             results.append(result)
         return results
 
@@ -402,20 +406,20 @@ class CaliperParser:
         self,
         result: ParseResult,
         ctx: ParseContext,
-        events: list[dict[str, Any]],
-        actors: list[str],
+        kept: pa.Table,
         created: set[str],
     ) -> None:
-        mapping, identity, students = resolve_actors(ctx, actors, events)
+        mapping, identity, students = resolve_actors(ctx, kept)
         # Actors an earlier unit of the batch made students of: theirs already.
         fresh = pc.invert(
             pc.is_in(identity.column("identifier"), pa.array(sorted(created), pa.string()))
         )
         identity, students = identity.filter(fresh), students.filter(fresh)
         created.update(identity.column("identifier").to_pylist())
-        for e in events:
-            e["student_id"] = mapping.get(e.pop("_actor") or "")
-        result.silver["learning_events"] = pa.Table.from_pylist(events)
+        student_ids = [mapping.get(a) for a in kept.column("_actor").to_pylist()]
+        result.silver["learning_events"] = kept.drop_columns(["_actor"]).append_column(
+            "student_id", pa.array(student_ids, pa.string())
+        )
         if identity.num_rows:
             result.silver["student_identity"] = identity
             result.silver["students"] = students
@@ -426,16 +430,24 @@ def _events_table(events: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(events) if events else pa.table({})
 
 
-def resolve_actors(
-    ctx: ParseContext, actors: list[str], events: list[dict[str, Any]]
-) -> tuple[dict[str, str], pa.Table, pa.Table]:
-    """Person IRI -> student_id: the IRI's last segment as a roster ``sourced_id`` or
-    ``username``, else the IRI under ``caliper`` (new students created there). Returns the
-    mapping, new ``student_identity`` rows and matching ``students`` rows."""
+def resolve_actors(ctx: ParseContext, kept: pa.Table) -> tuple[dict[str, str], pa.Table, pa.Table]:
+    """Person IRI -> student_id for the kept events (``_actor``, ``occurred_at``): the IRI's last
+    segment as a roster ``sourced_id`` or ``username``, else the IRI under ``caliper`` (new
+    students created there, first seen at their earliest event). Returns the mapping, new
+    ``student_identity`` rows and matching ``students`` rows."""
+    actor = kept.column("_actor").cast(pa.string())  # null-typed when no event has a Person
+    first = (
+        pa.table({"_actor": actor, "occurred_at": kept.column("occurred_at")})
+        .filter(pc.not_equal(actor, ""))  # no null or empty IRI
+        .group_by("_actor", use_threads=False)
+        .aggregate([("occurred_at", "min")])
+    )
+    actors = first.column("_actor").to_pylist()
+    first_seen = dict(zip(actors, first.column("occurred_at_min").to_pylist(), strict=True))
     known = ctx.identity_map()
     mapping: dict[str, str] = {}
     rest: list[str] = []
-    for iri in dict.fromkeys(actors):
+    for iri in actors:
         seg = _last_segment(iri)
         sid = known.get(("sourced_id", seg)) or known.get(("username", seg))
         if sid is not None:
@@ -444,11 +456,6 @@ def resolve_actors(
             rest.append(iri)
     found, identity = ctx.resolve_students(rest, ("caliper",), "caliper", SOURCE)
     mapping.update(found)
-    first_seen: dict[str, datetime] = {}
-    for e in events:
-        a = e["_actor"]
-        if a and (a not in first_seen or e["occurred_at"] < first_seen[a]):
-            first_seen[a] = e["occurred_at"]
     new_ids = identity.column("student_id").to_pylist()
     students = pa.table(
         {
