@@ -251,6 +251,24 @@ def test_file_forms(lake: LakeSettings) -> None:
     }
 
 
+def test_bronze_holds_each_item_in_its_envelope(lake: LakeSettings) -> None:
+    # The second item needs the standard library's JSON (an integer beyond 64 bits, a lone
+    # surrogate): its bronze and extensions text must still be JSON that reads back the same.
+    plain = event()
+    odd = event(extensions={"big": 2**70, "s": "\ud800", "name": "Zoë"})
+    env = envelope(plain, odd)
+    _write(lake, "two.jsonl", _lines(env))
+    (report,) = _ingest(lake)
+    assert (report.rows_kept, report.rows_quarantined) == (2, 0)
+    bronze = io.read(lake, bronze_spec("caliper", "events")).sort_by("_line").to_pylist()
+    head = {k: v for k, v in env.items() if k != "data"}
+    assert [json.loads(r["record"]) for r in bronze] == [
+        {**head, "data": [plain]},
+        {**head, "data": [odd]},
+    ]
+    assert json.loads(_events(lake)[odd["id"][9:]]["extensions"]) == odd["extensions"]
+
+
 # Caliper fixtures that break the spec: an Assessment object without its id.
 EXPECTED_REJECTS = {("problem_check(browser).required.only.data.json", 1): "spec_violation"}
 
