@@ -134,6 +134,7 @@ def cross_validate(csv: Path, folds: int = 10, seed: int = 0) -> dict[str, Any]:
                     "krr_alpha": model.fitted.krr_alpha,
                     "joint_alpha": model.fitted.joint_alpha,
                     "pool_c": model.fitted.pool_c,
+                    "pool_alpha": model.fitted.pool_alpha,
                 },
             }
         )

@@ -8,7 +8,8 @@ EDM 2023: 1 = no reason to read, 7 = extremely urgent, instructor must reply):
   cross-validation on the training data (vocabulary and idf fitted once on all training texts).
 - :class:`UrgencyModel`, the served model: a stack of the TF-IDF ridge, two regressors on
   all-MiniLM-L6-v2 sentence embeddings (an RBF support-vector regressor and an RBF kernel
-  ridge) and a ridge on both feature sets side by side ("joint"). Each base model's
+  ridge), a ridge on both feature sets side by side ("joint") and, with the default encoder, a
+  ridge on four more poolings of MiniLM over the whole post ("pooled", below). Each base model's
   hyper-parameters and the non-negative blend weights are chosen on out-of-fold predictions of
   grouped inner folds of the **training** data only; the base models are then refitted on all
   of it. Predictions are clipped to [1, 7].
@@ -21,7 +22,8 @@ logistic regression fitted on the inner out-of-fold values of both
 (:meth:`UrgencyModel.urgent_probability`). With the default encoder a second class-balanced
 logistic regression reads four more poolings of MiniLM's token states over the whole post
 (:func:`ml_assets.text.embed.embed_pools`: windows of 256 word pieces, so long posts count
-whole) and its log-odds are a third input of that stack. :meth:`UrgencyModel.is_urgent`
+whole) and its log-odds are a third input of that stack; the same poolings, standardised, feed
+the "pooled" ridge regressor of the blend. :meth:`UrgencyModel.is_urgent`
 compares that
 probability with the threshold that maximised F1 on the same out-of-fold values.
 
@@ -66,9 +68,11 @@ Embedder = Callable[[list[str]], npt.NDArray[np.float32]]
 LABEL_MIN = 1.0
 LABEL_MAX = 7.0
 URGENT_LABEL = 5.0
-FORMAT_VERSION = 3
-#: Versions :meth:`UrgencyModel.load` reads (2: without the pooled-features classifier).
-READABLE_VERSIONS = (2, 3)
+FORMAT_VERSION = 4
+#: Versions :meth:`UrgencyModel.load` reads (2: without the pooled-features classifier; 3:
+#: without the pooled-features regressor). An older reader refuses version 4, whose blend has
+#: a base it does not know.
+READABLE_VERSIONS = (2, 3, 4)
 
 
 def _tfidf_features() -> FeatureUnion:
@@ -220,6 +224,9 @@ class UrgencyConfig:
     # Inverse regularisation grid of the urgent classifier on the extra poolings (chosen by
     # inner-fold ROC-AUC); empty: no such classifier.
     pool_c: tuple[float, ...] = (0.003, 0.01)
+    # Ridge grid of a fifth base regressor on the extra poolings (standardised; chosen by
+    # inner-fold RMSE); empty: no such regressor.
+    pool_alpha: tuple[float, ...] = (100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0)
     long_texts: str = "truncate"
     # Width of the sentence embedding at the start of each feature row; columns after it are
     # the extra poolings read by the pooled-features classifier.
@@ -236,6 +243,7 @@ class _Fitted:
     krr_alpha: float = 1.0
     joint_alpha: float = 1.0
     pool_c: float = 0.0
+    pool_alpha: float = 0.0
     weights: dict[str, float] = field(default_factory=dict)
     intercept: float = 0.0
     threshold: float = 0.5
@@ -247,7 +255,8 @@ class _Fitted:
 
 class UrgencyModel:
     """Stacked urgency regressor (TF-IDF ridge, SVR and kernel ridge on MiniLM embeddings, ridge
-    on both) and urgent classifiers (joint features; pooled token states) stacked on it.
+    on both, ridge on pooled token states) and urgent classifiers (joint features; pooled token
+    states) stacked on it.
 
     Args:
         config: Search space; defaults to :class:`UrgencyConfig`.
@@ -258,6 +267,8 @@ class UrgencyModel:
             Not saved: a loaded model uses the default unless given one.
     """
 
+    #: The base regressors every model blends; "pooled" joins them when the feature rows carry
+    #: the extra poolings and ``config.pool_alpha`` is not empty.
     BASES = ("tfidf", "svr", "krr", "joint")
 
     def __init__(self, config: UrgencyConfig | None = None, embedder: Embedder | None = None):
@@ -271,6 +282,7 @@ class UrgencyModel:
         self.urgent: LogisticRegression | None = None
         self.stack: LogisticRegression | None = None
         self.pools: Pipeline | None = None
+        self.pooled: Pipeline | None = None
         self._krr_offset = 0.0
 
     # -- embeddings ---------------------------------------------------------------------------
@@ -291,10 +303,11 @@ class UrgencyModel:
 
     def _uses_pools(self) -> bool:
         """Whether the default encoder should compute the extra poolings: before fitting, when
-        the configuration asks for them; after, when a pooled-features classifier was fitted."""
+        the configuration asks for them; after, when a model on them was fitted."""
         if self.tfidf is not None:
-            return self.pools is not None
-        return bool(self.config.pool_c) and self.config.long_texts == "truncate"
+            return self.pools is not None or self.pooled is not None
+        wanted = bool(self.config.pool_c) or bool(self.config.pool_alpha)
+        return wanted and self.config.long_texts == "truncate"
 
     # -- fit / predict ------------------------------------------------------------------------
 
@@ -351,12 +364,22 @@ class UrgencyModel:
             [Ridge(alpha=a) for a in cfg.joint_alpha], cfg.joint_alpha, joint_x, target, folds
         )
         oof["svr"], oof["krr"], oof["joint"] = svr_oof, krr_oof, joint_oof
+        pool_alpha = 0.0
+        if extra is not None and cfg.pool_alpha:
+            oof["pooled"], pool_alpha = _grid_oof(
+                [self._pool_regressor(a) for a in cfg.pool_alpha],
+                cfg.pool_alpha,
+                extra,
+                target,
+                folds,
+            )
+        bases = list(oof)
 
-        stacked = np.column_stack([oof[name] for name in self.BASES])
+        stacked = np.column_stack([oof[name] for name in bases])
         mean = target.mean()
         weights, _ = nnls(stacked - stacked.mean(axis=0), target - mean)
         if weights.sum() == 0:
-            weights = np.full(len(self.BASES), 1.0 / len(self.BASES))
+            weights = np.full(len(bases), 1.0 / len(bases))
         intercept = float(mean - stacked.mean(axis=0) @ weights)
         blended = _clip(stacked @ weights + intercept)
 
@@ -390,12 +413,13 @@ class UrgencyModel:
             krr_alpha=float(krr_alpha),
             joint_alpha=float(joint_alpha),
             pool_c=float(pool_c),
-            weights={name: float(w) for name, w in zip(self.BASES, weights, strict=True)},
+            pool_alpha=float(pool_alpha),
+            weights={name: float(w) for name, w in zip(bases, weights, strict=True)},
             intercept=intercept,
             threshold=best_f1_threshold(probability, target),
             score_threshold=score_threshold,
             inner_rmse={
-                **{name: _rmse(oof[name], target) for name in self.BASES},
+                **{name: _rmse(oof[name], target) for name in bases},
                 "blend": _rmse(blended, target),
             },
             inner_auc=_aucs(
@@ -421,10 +445,17 @@ class UrgencyModel:
         self.pools = (
             self._pool_classifier(pool_c).fit(extra, positive) if pool_oof is not None else None
         )
+        self.pooled = (
+            self._pool_regressor(pool_alpha).fit(extra, target) if "pooled" in oof else None
+        )
         return self
 
     def _urgent_classifier(self) -> LogisticRegression:
         return LogisticRegression(C=self.config.urgent_c, class_weight="balanced", max_iter=3000)
+
+    @staticmethod
+    def _pool_regressor(alpha: float) -> Pipeline:
+        return Pipeline([("scale", StandardScaler()), ("ridge", Ridge(alpha=alpha))])
 
     @staticmethod
     def _pool_classifier(c: float) -> Pipeline:
@@ -484,7 +515,12 @@ class UrgencyModel:
             "krr": _clip(np.asarray(self.krr.predict(emb), dtype=np.float64) + self._krr_offset),
             "joint": _clip(np.asarray(self.joint.predict(joint_x), dtype=np.float64)),
         }
-        total = sum(self.fitted.weights[name] * parts[name] for name in self.BASES)
+        if self.pooled is not None:
+            if extra is None:
+                raise ValueError("this model needs the extra poolings after the embedding")
+            parts["pooled"] = _clip(np.asarray(self.pooled.predict(extra), dtype=np.float64))
+        # In a fixed order: a saved model's weights come back sorted by name.
+        total = sum(self.fitted.weights[name] * parts[name] for name in parts)
         blended = _clip(np.asarray(total, dtype=np.float64) + self.fitted.intercept)
         if self.urgent is None:
             return blended, None
@@ -549,6 +585,8 @@ class UrgencyModel:
             joblib.dump(self.stack, folder / "urgent_stack.joblib")
         if self.pools is not None:
             joblib.dump(self.pools, folder / "urgent_pools.joblib")
+        if self.pooled is not None:
+            joblib.dump(self.pooled, folder / "pooled_ridge.joblib")
         doc = {
             "format_version": FORMAT_VERSION,
             "kind": "forum-urgency",
@@ -569,6 +607,8 @@ class UrgencyModel:
         settings = {k: tuple(v) if isinstance(v, list) else v for k, v in doc["config"].items()}
         if doc["format_version"] == 2:  # written before the pooled-features classifier
             settings.setdefault("pool_c", ())
+        if doc["format_version"] <= 3:  # written before the pooled-features regressor
+            settings.setdefault("pool_alpha", ())
         config = UrgencyConfig(**settings)
         model = cls(config, embedder)
         model.fitted = _Fitted(**doc["fitted"])
@@ -582,6 +622,8 @@ class UrgencyModel:
             model.stack = joblib.load(folder / "urgent_stack.joblib")
         if (folder / "urgent_pools.joblib").is_file():
             model.pools = joblib.load(folder / "urgent_pools.joblib")
+        if (folder / "pooled_ridge.joblib").is_file():
+            model.pooled = joblib.load(folder / "pooled_ridge.joblib")
         model._krr_offset = float(doc["krr_offset"])
         return model
 

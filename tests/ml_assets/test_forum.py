@@ -195,12 +195,17 @@ def test_pooled_features_classifier_joins_the_urgent_stack(
     assert model.stack.coef_.shape == (1, 3)  # score, joint classifier, pooled classifier
     assert model.fitted.pool_c in SMALL.pool_c
     assert set(model.fitted.inner_auc) == {"blend", "urgent", "pools", "stack"}
+    # The same poolings feed a fifth base regressor of the blend.
+    assert model.pooled is not None and model.fitted.pool_alpha in SMALL.pool_alpha
+    assert set(model.fitted.weights) == {*UrgencyModel.BASES, "pooled"}
+    assert set(model.fitted.inner_rmse) == {*UrgencyModel.BASES, "pooled", "blend"}
     probe = [r[1] for r in test_rows]
     labels = np.asarray([r[2] for r in test_rows])
     probability = model.urgent_probability(probe)
     assert roc_auc_score(labels >= 5, probability) > 0.8
     folder = model.save(tmp_path / "pooled")
     assert (folder / "urgent_pools.joblib").is_file()
+    assert (folder / "pooled_ridge.joblib").is_file()
     loaded = UrgencyModel.load(folder, embedder=wide_embed)
     np.testing.assert_array_equal(loaded.urgent_probability(probe), probability)
     np.testing.assert_array_equal(loaded.score(probe), model.score(probe))
@@ -210,21 +215,26 @@ def test_pooled_features_classifier_joins_the_urgent_stack(
         model.score(probe, embeddings=hash_embed(probe)[:, :10])
 
 
-def test_urgency_loads_a_version_2_model(
-    fitted: UrgencyModel, test_rows: list[tuple[str, str, float]], tmp_path: Path
+@pytest.mark.parametrize("version", [2, 3])
+def test_urgency_loads_an_older_model(
+    version: int, fitted: UrgencyModel, test_rows: list[tuple[str, str, float]], tmp_path: Path
 ) -> None:
-    """Models saved before the pooled-features classifier (format 2) still load and score."""
+    """Models saved before the pooled-features classifier (format 2) or regressor (format 3)
+    still load and score."""
     import json
 
-    folder = fitted.save(tmp_path / "v2")
+    folder = fitted.save(tmp_path / f"v{version}")
     doc = json.loads((folder / "model.json").read_text())
-    doc["format_version"] = 2
-    for key in ("pool_c", "embedding_dim"):
-        del doc["config"][key]
-    del doc["fitted"]["pool_c"]
+    doc["format_version"] = version
+    del doc["config"]["pool_alpha"], doc["fitted"]["pool_alpha"]
+    if version == 2:
+        for key in ("pool_c", "embedding_dim"):
+            del doc["config"][key]
+        del doc["fitted"]["pool_c"]
     (folder / "model.json").write_text(json.dumps(doc))
     loaded = UrgencyModel.load(folder, embedder=hash_embed)
-    assert loaded.config.pool_c == () and loaded.pools is None
+    assert loaded.config.pool_alpha == () and loaded.pooled is None
+    assert (loaded.config.pool_c == ()) == (version == 2) and loaded.pools is None
     probe = [r[1] for r in test_rows]
     np.testing.assert_array_equal(
         loaded.urgent_probability(probe), fitted.urgent_probability(probe)
