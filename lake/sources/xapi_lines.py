@@ -41,7 +41,6 @@ from lake.sources.common import (
 _CHUNK_BYTES = 1 << 30
 # Bytes read at a time; each piece (up to its last newline) becomes one chunk of the text column.
 _PIECE_BYTES = 1 << 30
-_WHITESPACE_BYTES = np.array([ord(c) for c in " \t\r\n\f\v"], dtype=np.uint8)
 
 
 def line_ends(data: bytes) -> np.ndarray:
@@ -233,11 +232,11 @@ def _trimmed_lines(
         data[int(starts[i]) : end] = b" " * (end - int(starts[i]))
     text = pa.chunked_array(_string_chunks(data, starts, ends), pa.string())
     text = pc.utf8_rtrim(text, characters="\r\n")
-    keep = pc.binary_length(text).to_numpy(zero_copy_only=False) > 0
-    first = np.frombuffer(data, dtype=np.uint8)[starts]
-    suspect = np.flatnonzero(keep & np.isin(first, _WHITESPACE_BYTES))
+    trimmed = pc.binary_length(text).to_numpy(zero_copy_only=False)
+    keep = trimmed > 0
+    suspect = np.flatnonzero(keep & (np.frombuffer(data, dtype=np.uint8)[starts] != ord("{")))
     if suspect.size:
-        keep[suspect[_blank_lines(text, suspect)]] = False
+        keep[suspect[_whitespace_only(data, starts[suspect], trimmed[suspect])]] = False
     table = pa.table({"_line": pa.array(numbers), "text": text})
     return table if keep.all() else table.filter(pa.array(keep))
 
@@ -250,21 +249,6 @@ def _whitespace_only(data: bytearray, starts: np.ndarray, sizes: np.ndarray) -> 
         pa.binary(),
     ).cast(pa.string())
     return pc.equal(pc.utf8_trim_whitespace(lines), "").to_numpy(zero_copy_only=False)
-
-
-def _blank_lines(text: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
-    """Mask over ``rows`` (sorted line indexes into ``text``): the lines that are only
-    whitespace. Chunk by chunk: a ``take`` across chunks would concatenate them, and a file over
-    2 GiB overflows a string array's offsets."""
-    masks = []
-    base = 0
-    for chunk in text.chunks:
-        lo, hi = np.searchsorted(rows, [base, base + len(chunk)])
-        if hi > lo:
-            vals = pc.utf8_trim_whitespace(chunk.take(pa.array(rows[lo:hi] - base)))
-            masks.append(pc.equal(vals, "").to_numpy(zero_copy_only=False))
-        base += len(chunk)
-    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
 
 def _valid_utf8(data: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> bool:

@@ -27,6 +27,8 @@ TRICKY: dict[str, bytes] = {
     "bad utf-8 lines": (
         b'{"a":"\xc3\xa9"}\n{"b":"\xe9"}\n{"c":3}\n{"d":"\xff\xfe"}\n{"e":"\xe2\x82\xac"}\n'
     ),
+    "unicode whitespace lines": '{"a":1}\n\u3000\n\u00a0 \n{"b":2}\n'.encode(),
+    "unicode whitespace lines, crlf": '{"a":1}\r\n\u3000\r\n \u00a0\r\n{"b":2}\r\n'.encode(),
     "only blank": b"\n\n  \n",
     "only newlines": b"\n\n\n",
     "empty": b"",
