@@ -16,6 +16,12 @@ import gc
 import gzip
 import importlib
 import logging
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import traceback
 import zlib
@@ -39,6 +45,7 @@ from lake.sources.base import (
     ParseContext,
     ParseResult,
     SourceParser,
+    UnitMap,
     UnsupportedFileError,
 )
 from lake.tables import (
@@ -72,6 +79,15 @@ _SILVER_ORDER = [t.table for t in SILVER]
 BATCHED_SOURCES = frozenset(SOURCES)
 MAX_BATCH_BYTES = 256 * 1024 * 1024
 MAX_BATCH_UNITS = 400
+
+# Mapping ahead (embedded engine): while one source loads, the next source's first batch is read,
+# validated and mapped (its parser's ``map_unit``, the per-record half that the Spark engine runs
+# in tasks) in a child process (``lake.ahead_worker``), on the core the running load leaves idle;
+# the batch's own load then only names students and writes. Worth a process only for a batch of
+# at least AHEAD_MIN_BYTES behind a load at least as large; at most AHEAD_MAX_BYTES, as the
+# mapped rows (bronze text included) come back through a file and wait in memory.
+AHEAD_MIN_BYTES = 32 * 1024 * 1024
+AHEAD_MAX_BYTES = 1024 * 1024 * 1024
 
 
 def writes(settings: LakeSettings) -> Any:
@@ -120,10 +136,16 @@ def parser_for(source: str) -> SourceParser:
     return importlib.import_module(f"lake.sources.{source}").PARSER
 
 
-def pending_units(settings: LakeSettings, source: str) -> list[LoadUnit]:
-    """Units in the landing folder of ``source`` that have not been committed yet."""
+def pending_units(
+    settings: LakeSettings, source: str, hashed: list[LoadUnit] | tuple[()] = ()
+) -> list[LoadUnit]:
+    """Units in the landing folder of ``source`` that have not been committed yet. A unit of
+    ``hashed`` (e.g. mapped ahead) stands for the discovered unit with the same name and files,
+    so its files are not hashed again."""
     done = ledger.committed_units(settings, source)
-    return [u for u in parser_for(source).discover(settings.landing) if u.sha256 not in done]
+    known = {(u.name, u.files): u for u in hashed}
+    units = [known.get((u.name, u.files), u) for u in parser_for(source).discover(settings.landing)]
+    return [u for u in units if u.sha256 not in done]
 
 
 def ingest(
@@ -137,14 +159,141 @@ def ingest(
         from lake.spark.io import clean_staging
 
         clean_staging(settings)
+    order = [s for s in SOURCE_ORDER if sources is None or s in sources]
     reports = []
-    for source in SOURCE_ORDER:
-        if sources is not None and source not in sources:
-            continue
-        units = [u for u in pending_units(settings, source) if where is None or where(u)]
-        for batch in batches(source, units):
-            reports += load_batch(settings, batch)
+    ahead: _Ahead | None = None
+    try:
+        for k, source in enumerate(order):
+            mine = ahead if ahead is not None and ahead.source == source else None
+            if ahead is not None and mine is None:
+                ahead.close()
+            ahead = None
+            hashed = mine.hashed if mine is not None else []
+            units = [
+                u for u in pending_units(settings, source, hashed) if where is None or where(u)
+            ]
+            todo = batches(source, units)
+            if k + 1 < len(order) and todo:
+                ahead = _map_ahead(settings, order[k + 1], where, _bytes(units))
+            try:
+                for batch in todo:
+                    reports += load_batch(settings, batch, mine)
+                    mine = None
+            finally:
+                if mine is not None:
+                    mine.close()
+    finally:
+        if ahead is not None:
+            ahead.close()
     return reports
+
+
+def _bytes(units: list[LoadUnit]) -> int:
+    return sum(f.stat().st_size for u in units for f in u.files)
+
+
+@dataclass
+class _Ahead:
+    """The next source's first batch, being mapped in a child process (``lake.ahead_worker``)
+    into the file ``out``, with the parser inputs it is mapped with; ``hashed``: the source's
+    pending units (hashed once, reused when the source's turn comes)."""
+
+    source: str
+    units: list[LoadUnit]
+    hashed: list[LoadUnit]
+    inputs: Any
+    child: subprocess.Popen[bytes]
+    out: Path
+
+    def maps_for(self, units: list[LoadUnit], inputs: Any) -> list[UnitMap | None] | None:
+        """The mapped units, when ``units`` is the batch mapped ahead and the parser's inputs
+        are still those it was mapped with (else None: the batch is parsed as usual)."""
+        try:
+            same = [(u.name, u.sha256) for u in units] == [(u.name, u.sha256) for u in self.units]
+            if not same or inputs != self.inputs:
+                return None
+            if self.child.wait() != 0 or not self.out.is_file():
+                log.warning(
+                    "mapping %s ahead failed (exit %s); parsing it here",
+                    self.source,
+                    self.child.returncode,
+                )
+                return None
+            with self.out.open("rb") as f:
+                maps: list[UnitMap | None] = pickle.load(f)
+            return maps
+        except Exception:  # an unreadable result: parse in this process instead
+            log.exception("mapping %s ahead failed; parsing it here", self.source)
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the child, mapping or not (a map nobody claims is dropped), and remove its
+        file."""
+        if self.child.poll() is None:
+            self.child.kill()
+            self.child.wait()
+        shutil.rmtree(self.out.parent, ignore_errors=True)
+
+
+def _map_ahead(
+    settings: LakeSettings,
+    source: str,
+    where: Callable[[LoadUnit], bool] | None,
+    behind_bytes: int,
+) -> _Ahead | None:
+    """Start mapping ``source``'s first pending batch in a child process, when that is worth it
+    (see AHEAD_MIN_BYTES) and the parser splits its parse in two; else None."""
+    parser = parser_for(source)
+    if settings.engine == "spark" or not all(
+        hasattr(parser, m) for m in ("map_inputs", "map_unit", "reduce_units")
+    ):
+        return None
+
+    def first_batch(units: list[LoadUnit]) -> list[LoadUnit] | None:
+        todo = batches(source, [u for u in units if where is None or where(u)])
+        size = _bytes(todo[0]) if todo else 0
+        fits = AHEAD_MIN_BYTES <= size <= AHEAD_MAX_BYTES and size <= behind_bytes
+        return todo[0] if fits else None
+
+    # Sizes first, from the discovered files: hashing them (to leave out loaded ones) is only
+    # worth it when the batch would be mapped ahead.
+    if first_batch(parser.discover(settings.landing)) is None:
+        return None
+    hashed = pending_units(settings, source)
+    batch = first_batch(hashed)
+    if batch is None:
+        return None
+    now = datetime.now(UTC)
+    inputs = parser.map_inputs(ParseContext(settings=settings, load_id="", now=now))
+    out = Path(tempfile.mkdtemp(prefix="learnsmart-ahead-")) / "maps.pickle"
+    # A fresh interpreter (not fork: the parent runs DuckDB and Arrow thread pools; not
+    # multiprocessing's spawn, which re-runs the caller's main script).
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lake.ahead_worker", str(out)], stdin=subprocess.PIPE
+    )
+    assert child.stdin is not None
+    with child.stdin:
+        pickle.dump((os.getpid(), source, batch, inputs, now), child.stdin)
+    return _Ahead(source, batch, hashed, inputs, child, out)
+
+
+def map_units(
+    source: str, units: list[LoadUnit], inputs: Any, now: datetime
+) -> list[UnitMap | None]:
+    """Each unit mapped by ``source``'s parser (``map_unit``), None for a unit the parser cannot
+    read (it is then parsed alone and quarantined whole, as on Spark). Run by
+    ``lake.ahead_worker``."""
+    parser = parser_for(source)
+    out: list[UnitMap | None] = []
+    with _gc_paused():
+        for unit in units:
+            try:
+                out.append(parser.map_unit(unit, inputs, now))  # type: ignore[attr-defined]
+            except UnsupportedFileError:
+                out.append(None)
+    return out
 
 
 def batches(source: str, units: list[LoadUnit]) -> list[list[LoadUnit]]:
@@ -171,9 +320,12 @@ def load_unit(settings: LakeSettings, unit: LoadUnit) -> LoadReport:
     return load_batch(settings, [unit])[0]
 
 
-def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport]:
+def load_batch(
+    settings: LakeSettings, units: list[LoadUnit], ahead: _Ahead | None = None
+) -> list[LoadReport]:
     """Load units of one source together: each is parsed on its own (its own load id, ledger
-    rows and accounting), and their rows are written with one commit per table."""
+    rows and accounting), and their rows are written with one commit per table. ``ahead``: the
+    batch mapped ahead in a child process (``ingest``), used when it is this batch."""
     started = time.perf_counter()
     source = units[0].source
     parser = parser_for(source)
@@ -184,6 +336,10 @@ def load_batch(settings: LakeSettings, units: list[LoadUnit]) -> list[LoadReport
     ctx = ParseContext(settings=settings, load_id=ids[0], now=now)
 
     batch_parse, min_units = _batch_parse(settings, parser)
+    maps = None if ahead is None else ahead.maps_for(units, parser.map_inputs(ctx))  # type: ignore[attr-defined]
+    if maps is not None:
+        batch_parse = functools.partial(_reduce_mapped, parser, maps)
+        min_units = 1
     with _gc_paused():
         parsed = _parse_batch(parser, units, ctx, batch_parse, min_units)
 
@@ -284,6 +440,12 @@ def _batch_parse(settings: LakeSettings, parser: SourceParser) -> tuple[BatchPar
         if spark_parse.distributable(parser):
             return functools.partial(spark_parse.parse_batch, settings, parser), 1
     return getattr(parser, "parse_batch", None), 2
+
+
+def _reduce_mapped(
+    parser: SourceParser, maps: list[UnitMap | None], units: list[LoadUnit], ctx: ParseContext
+) -> list[ParseResult | None]:
+    return parser.reduce_units(units, maps, ctx)  # type: ignore[attr-defined, no-any-return]
 
 
 def _parse_batch(

@@ -170,3 +170,93 @@ def test_failed_bronze_write_beside_the_silver_merge_fails_the_load_and_a_rerun_
     assert io.read(settings, LOADS).column("status").to_pylist().count("committed") == 1
     bronze = [t for t in lake_status(settings)["tables"] if t["name"].startswith("bronze/")]
     assert [t["rows"] for t in bronze] == [2]
+
+
+def _rows(settings: LakeSettings, spec: TableSpec) -> list[tuple[Any, ...]]:
+    """A table's rows without the columns that say when they were written, sorted."""
+    stamped = {"_ingested_at", "_ingest_date", "_loaded_at", "first_seen_at", "quarantined_at"}
+    stamped |= {"started_at", "finished_at"} if spec is LOADS else set()
+    table = io.read(settings, spec)
+    keep = [c for c in table.column_names if c not in stamped]
+    return sorted(tuple(map(repr, row.values())) for row in table.select(keep).to_pylist())
+
+
+def test_mapping_the_next_source_ahead_loads_what_loading_in_turn_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every batch worth mapping ahead, the Caliper (and any other) batch mapped in a child
+    process while the source before it loads gives the same bronze, quarantine, silver and
+    ledger rows as parsing it in turn."""
+    from lake.demo import generate
+    from lake.tables import BRONZE_TABLES, SILVER, SOURCES, bronze_spec
+
+    landing = tmp_path / "landing"
+    generate(landing, students=40, days=3, seed=5)
+    in_turn = LakeSettings(lake=tmp_path / "in_turn", landing=landing)
+    ahead = LakeSettings(lake=tmp_path / "ahead", landing=landing)
+    loader.ingest(in_turn)  # demo files are far below AHEAD_MIN_BYTES: nothing goes ahead
+
+    mapped: list[str] = []
+    claimed: list[str] = []
+    real_ahead, real_maps = loader._map_ahead, loader._Ahead.maps_for
+
+    def spy_ahead(*args: Any) -> loader._Ahead | None:
+        started = real_ahead(*args)
+        if started is not None:
+            mapped.append(started.source)
+        return started
+
+    def spy_maps(self: loader._Ahead, *args: Any) -> Any:
+        maps = real_maps(self, *args)
+        if maps is not None:
+            claimed.append(self.source)
+        return maps
+
+    monkeypatch.setattr(loader, "AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(loader, "_map_ahead", spy_ahead)
+    monkeypatch.setattr(loader._Ahead, "maps_for", spy_maps)
+    reports = loader.ingest(ahead)
+
+    assert "caliper" in mapped and claimed == mapped
+    assert all(r.status == ledger.COMMITTED for r in reports)
+    specs = [silver(t.table) for t in SILVER] + [quarantine_spec(s) for s in SOURCES]
+    specs += [bronze_spec(s, e) for s in SOURCES for e in BRONZE_TABLES[s]] + [LOADS]
+    for spec in specs:
+        assert _rows(ahead, spec) == _rows(in_turn, spec), spec.name
+    assert _rows(ahead, bronze_spec("caliper", "events"))  # not vacuous
+
+
+def test_a_batch_mapped_ahead_is_parsed_in_turn_when_the_child_failed_or_inputs_changed(
+    settings: LakeSettings, tmp_path: Path
+) -> None:
+    """A child that exits with an error or writes nothing, or parser inputs that changed since
+    the map started (e.g. a class added meanwhile), mean the batch is parsed in the loader; the
+    child is stopped and its folder removed whichever way it ends."""
+    import pickle
+    import subprocess
+    import sys
+
+    _drop(settings, "a.txt", "p1,c1\n")
+    [unit] = discover_files(settings.landing, "forum")
+
+    def ahead(code: str, name: str, result: object = None) -> loader._Ahead:
+        out = tmp_path / name / "maps.pickle"
+        out.parent.mkdir()
+        if result is not None:
+            out.write_bytes(pickle.dumps(result))
+        child = subprocess.Popen([sys.executable, "-c", code])
+        return loader._Ahead("forum", [unit], [unit], "inputs", child, out)
+
+    failed = ahead("raise SystemExit(1)", "failed", [None])
+    assert failed.maps_for([unit], "inputs") is None
+    silent = ahead("pass", "silent")  # exit 0 but no file
+    assert silent.maps_for([unit], "inputs") is None
+    changed = ahead("pass", "changed", [None])
+    assert changed.maps_for([unit], "other inputs") is None
+    running = ahead("import time; time.sleep(60)", "running", [None])
+    running.close()  # a map nobody claims: the child is killed
+    assert running.child.returncode is not None and running.child.returncode != 0
+    done = ahead("pass", "done", [None])
+    assert done.maps_for([unit], "inputs") == [None]
+    for a in (failed, silent, changed, running, done):
+        assert not a.out.parent.exists()
