@@ -270,8 +270,15 @@ def _map_ahead(
     out = Path(tempfile.mkdtemp(prefix="learnsmart-ahead-")) / "maps.pickle"
     # A fresh interpreter (not fork: the parent runs DuckDB and Arrow thread pools; not
     # multiprocessing's spawn, which re-runs the caller's main script).
+    # The child imports this package from where the parent did (a script may have put the
+    # repository on sys.path itself).
+    root = str(Path(__file__).resolve().parents[1])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
     child = subprocess.Popen(
-        [sys.executable, "-m", "lake.ahead_worker", str(out)], stdin=subprocess.PIPE
+        [sys.executable, "-m", "lake.ahead_worker", str(out)], stdin=subprocess.PIPE, env=env
     )
     assert child.stdin is not None
     with child.stdin:
