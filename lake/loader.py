@@ -277,13 +277,23 @@ def _map_ahead(
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
-    child = subprocess.Popen(
-        [sys.executable, "-m", "lake.ahead_worker", str(out)], stdin=subprocess.PIPE, env=env
-    )
-    assert child.stdin is not None
-    with child.stdin:
-        pickle.dump((os.getpid(), source, batch, inputs, now), child.stdin)
-    return _Ahead(source, batch, hashed, inputs, child, out)
+    args = pickle.dumps((os.getpid(), source, batch, inputs, now))
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "lake.ahead_worker", str(out)], stdin=subprocess.PIPE, env=env
+        )
+    except OSError:  # no process to be had: the batch is parsed in turn
+        log.exception("could not start mapping %s ahead", source)
+        shutil.rmtree(out.parent, ignore_errors=True)
+        return None
+    ahead = _Ahead(source, batch, hashed, inputs, child, out)
+    try:
+        assert child.stdin is not None
+        with child.stdin:
+            child.stdin.write(args)
+    except OSError:  # the child died before reading its arguments: maps_for finds it failed
+        log.warning("mapping %s ahead: the child did not take its arguments", source)
+    return ahead
 
 
 def map_units(

@@ -260,3 +260,26 @@ def test_a_batch_mapped_ahead_is_parsed_in_turn_when_the_child_failed_or_inputs_
     assert done.maps_for([unit], "inputs") == [None]
     for a in (failed, silent, changed, running, done):
         assert not a.out.parent.exists()
+
+
+@pytest.mark.parametrize("python", ["/bin/false", "/no/such/python"])
+def test_a_child_that_cannot_start_or_dies_at_once_costs_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, python: str
+) -> None:
+    """No interpreter to start, or a child that exits before it reads its arguments: every batch
+    is still loaded (parsed in turn), nothing raises."""
+    import sys
+
+    from lake.demo import generate
+    from lake.tables import bronze_spec
+
+    landing = tmp_path / "landing"
+    generate(landing, students=20, days=2, seed=3)
+    settings = LakeSettings(lake=tmp_path / "lake", landing=landing)
+    monkeypatch.setattr(loader, "AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(sys, "executable", python)
+    reports = loader.ingest(settings)
+    assert reports and all(r.status == ledger.COMMITTED for r in reports)
+    assert all(r.rows_in == r.rows_kept + r.rows_quarantined for r in reports)
+    assert any(r.source == "caliper" and r.rows_kept for r in reports)
+    assert io.row_count(settings, bronze_spec("caliper", "events")) > 0
