@@ -26,7 +26,7 @@ import time
 import traceback
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +47,7 @@ from lake.sources.base import (
     SourceParser,
     UnitMap,
     UnsupportedFileError,
+    splits_its_parse,
 )
 from lake.tables import (
     BRONZE_TABLES,
@@ -137,7 +138,7 @@ def parser_for(source: str) -> SourceParser:
 
 
 def pending_units(
-    settings: LakeSettings, source: str, hashed: list[LoadUnit] | tuple[()] = ()
+    settings: LakeSettings, source: str, hashed: Sequence[LoadUnit] = ()
 ) -> list[LoadUnit]:
     """Units in the landing folder of ``source`` that have not been committed yet. A unit of
     ``hashed`` (e.g. mapped ahead) stands for the discovered unit with the same name and files,
@@ -246,9 +247,7 @@ def _map_ahead(
     """Start mapping ``source``'s first pending batch in a child process, when that is worth it
     (see AHEAD_MIN_BYTES) and the parser splits its parse in two; else None."""
     parser = parser_for(source)
-    if settings.engine == "spark" or not all(
-        hasattr(parser, m) for m in ("map_inputs", "map_unit", "reduce_units")
-    ):
+    if settings.engine == "spark" or not splits_its_parse(parser):
         return None
 
     def first_batch(units: list[LoadUnit]) -> list[LoadUnit] | None:

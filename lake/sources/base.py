@@ -146,6 +146,13 @@ class UnitMap:
         )
 
 
+def splits_its_parse(parser: object) -> bool:
+    """Whether ``parser`` splits its parse in two (``map_inputs`` / ``map_unit`` /
+    ``reduce_units``): the per-record half can then run elsewhere (Spark tasks, or a child
+    process mapping ahead) and the batch-level half in the loader."""
+    return all(hasattr(parser, m) for m in ("map_inputs", "map_unit", "reduce_units"))
+
+
 @dataclass
 class ParseContext:
     """Read-only view of the lake a parser may consult (rosters, identities) while parsing.

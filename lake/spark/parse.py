@@ -41,6 +41,7 @@ from lake.sources.base import (
     ParseResult,
     UnitMap,
     UnsupportedFileError,
+    splits_its_parse,
 )
 from lake.spark.io import STAGING_DIR
 from lake.spark.runtime import session
@@ -56,7 +57,7 @@ class DistributedParseError(RuntimeError):
 
 def distributable(parser: Any) -> bool:
     """Whether ``parser`` offers the map/reduce halves this module runs on Spark."""
-    return all(hasattr(parser, m) for m in ("map_inputs", "map_unit", "reduce_units"))
+    return splits_its_parse(parser)
 
 
 def parse_batch(
