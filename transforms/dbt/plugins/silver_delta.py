@@ -4,9 +4,13 @@ It extends dbt-duckdb's built-in ``delta`` plugin in two ways:
 
 * a silver table that was never written (a school without OULAD has no ``assessments``) reads as
   an empty table with the schema declared in ``lake.tables``, so every model still builds;
-* the table is handed to DuckDB as an Arrow table, not a dataset: DuckDB 2.0 pushes join filters
-  into Arrow *datasets* as ``string_view`` scalars that pyarrow 25 cannot compare with ``string``
-  columns ("Function 'greater_equal' has no kernel matching input types (string, string_view)").
+* the table is handed to DuckDB as a pyarrow dataset over the Delta table's current files
+  (``lake.io.delta_dataset``), which DuckDB copies into its own table (materialization
+  ``table``) scanning the files in parallel: a whole Arrow table first (the 100K day's
+  ``learning_events`` is 1.2 GB of it) took about 1.5 s longer. The source must stay a table:
+  DuckDB 2.0 pushes join filters into a *view* over a dataset as ``string_view`` scalars that
+  pyarrow 25 cannot compare with ``string`` columns ("Function 'greater_equal' has no kernel
+  matching input types (string, string_view)").
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from deltalake import DeltaTable
 
-from lake.io import read_delta
+from lake.io import delta_dataset
 from lake.tables import SILVER_BY_TABLE
 
 
@@ -29,7 +34,7 @@ class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self._config = plugin_config or {}
 
-    def load(self, source_config: SourceConfig) -> pa.Table:
+    def load(self, source_config: SourceConfig) -> pa.Table | ds.Dataset:
         path = source_config["delta_table_path"]
         columns = source_config.get("columns_to_read")
         if not (Path(path) / "_delta_log").is_dir():
@@ -37,7 +42,9 @@ class Plugin(BasePlugin):
             if spec is None:
                 raise FileNotFoundError(f"no Delta table at {path} and no silver schema for it")
             return spec.schema.empty_table()
-        return read_delta(DeltaTable(path), columns)
+        if columns:
+            return delta_dataset(DeltaTable(path)).to_table(columns=columns)
+        return delta_dataset(DeltaTable(path))
 
     def default_materialization(self) -> str:
         return "table"
