@@ -73,6 +73,15 @@ class LoadUnit:
             h.update(f"{f.name}\0{self.file_shas[f]}\n".encode())
         return h.hexdigest()
 
+    def hash_files(self) -> str:
+        """``sha256``, computed without holding ``cached_property``'s lock: on Python 3.11 that
+        lock is one for all units, so a thread hashing a large file would block any other that
+        needs a different unit's digest meanwhile. Two threads may hash one unit twice; both
+        get the same digest."""
+        if "file_shas" not in self.__dict__:
+            self.__dict__.setdefault("file_shas", {f: sha256_file(f) for f in self.files})
+        return self.sha256
+
     @property
     def load_id(self) -> str:
         """Deterministic, so a retried load overwrites its own partial writes."""
