@@ -86,8 +86,9 @@ MAX_BATCH_UNITS = 400
 # validated and mapped (its parser's ``map_unit``, the per-record half that the Spark engine runs
 # in tasks) in a child process (``lake.ahead_worker``), on the core the running load leaves idle;
 # the batch's own load then only names students and writes. Worth a process only for a batch of
-# at least AHEAD_MIN_BYTES behind a load at least as large; at most AHEAD_MAX_BYTES, as the
-# mapped rows (bronze text included) come back through a file and wait in memory.
+# at least AHEAD_MIN_BYTES (behind an event load, one at least as large; see ``_map_ahead``); at
+# most AHEAD_MAX_BYTES, as the mapped rows (bronze text included) come back through a file and
+# wait in memory.
 AHEAD_MIN_BYTES = 32 * 1024 * 1024
 AHEAD_MAX_BYTES = 1024 * 1024 * 1024
 
@@ -167,17 +168,21 @@ def ingest(
     hashing = _Hashing(settings, order)
     try:
         for k, source in enumerate(order):
-            mine = ahead if ahead is not None and ahead.source == source else None
-            if ahead is not None and mine is None:
-                ahead.close()
-            ahead = None
+            mine = None
+            if ahead is not None and ahead.source == source:
+                mine, ahead = ahead, None
             hashed = mine.hashed if mine is not None else hashing.units(source)
             units = [
                 u for u in pending_units(settings, source, hashed) if where is None or where(u)
             ]
             todo = batches(source, units)
-            if k + 1 < len(order) and todo:
-                ahead = _map_ahead(settings, order[k + 1], where, _bytes(units), hashing)
+            # The next source that splits its parse may be mapped behind this load; sources in
+            # between (rosters, content, forum) are parsed here and change nothing it reads,
+            # or the map is dropped (``_Ahead.maps_for``).
+            nxt = next((s for s in order[k + 1 :] if splits_its_parse(parser_for(s))), None)
+            if ahead is None and todo and nxt is not None:
+                behind = _Behind(_bytes(units), splits_its_parse(parser_for(source)))
+                ahead = _map_ahead(settings, nxt, where, behind, hashing)
             try:
                 for batch in todo:
                     reports += load_batch(settings, batch, mine)
@@ -289,16 +294,30 @@ class _Ahead:
         shutil.rmtree(self.out.parent, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class _Behind:
+    """The load a batch would be mapped behind: its bytes, and whether its parse splits in two
+    (an event source, whose DuckDB stages keep both cores busy) or runs row by row in Python on
+    one core (rosters, content, forum)."""
+
+    bytes: int
+    splits: bool
+
+
 def _map_ahead(
     settings: LakeSettings,
     source: str,
     where: Callable[[LoadUnit], bool] | None,
-    behind_bytes: int,
+    behind: _Behind,
     hashing: _Hashing | None = None,
 ) -> _Ahead | None:
     """Start mapping ``source``'s first pending batch in a child process, when that is worth it
-    (see AHEAD_MIN_BYTES) and the parser splits its parse in two; else None. ``hashing``: where
-    ``source``'s units may already be hashed."""
+    and the parser splits its parse in two; else None. Worth it: at least AHEAD_MIN_BYTES and
+    at most AHEAD_MAX_BYTES, and, behind an event load, no larger than it (the map only has the
+    CPU time that load leaves idle). Behind a load parsed in Python the map has a core to
+    itself for as long as the load lasts; if it is not done when its turn comes, the loader
+    waits for it instead of mapping the batch itself. ``hashing``: where ``source``'s units
+    may already be hashed."""
     parser = parser_for(source)
     if settings.engine == "spark" or not splits_its_parse(parser):
         return None
@@ -306,8 +325,8 @@ def _map_ahead(
     def first_batch(units: list[LoadUnit]) -> list[LoadUnit] | None:
         todo = batches(source, [u for u in units if where is None or where(u)])
         size = _bytes(todo[0]) if todo else 0
-        fits = AHEAD_MIN_BYTES <= size <= AHEAD_MAX_BYTES and size <= behind_bytes
-        return todo[0] if fits else None
+        fits = AHEAD_MIN_BYTES <= size <= AHEAD_MAX_BYTES
+        return todo[0] if fits and (size <= behind.bytes or not behind.splits) else None
 
     # Sizes first, from the discovered files: hashing them (to leave out loaded ones) is only
     # worth it when the batch would be mapped ahead.

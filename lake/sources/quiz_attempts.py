@@ -135,9 +135,6 @@ def _validation_sql(now: dt.datetime) -> str:
         )
         for c in ts
     ]
-    rules.append(
-        ("known.known_class_id IS NULL", Reason.UNKNOWN_CLASS, "'unknown class_id: ' || class_id")
-    )
     rule, code, reason = case_sql(rules)
     typed = ", ".join(
         [f"{e} AS {c}_ts" for c, e in ts.items()] + [f"{e} AS {c}_n" for c, e in num.items()]
@@ -151,42 +148,56 @@ def _validation_sql(now: dt.datetime) -> str:
                  ELSE 'bad' END AS correct
         FROM records
     ), ruled AS (
-        SELECT r.*, {rule} AS _rule
-        FROM typed r LEFT JOIN known ON known.known_class_id = r.class_id
-    ), checked AS (
-        SELECT * EXCLUDE (_rule), {code} AS code, {reason} AS reason FROM ruled
-    ), firsts AS (
-        -- Per (attempt, item) and per attempt, the first good line: aggregates, not windows,
-        -- since a hash aggregate is much cheaper than sorting every partition.
-        SELECT attempt_id, item_id, min(_line) AS first_line
-        FROM checked WHERE code IS NULL GROUP BY attempt_id, item_id
-    ), deduped AS (
-        SELECT c.* REPLACE (
-            CASE WHEN c._line > f.first_line THEN 'duplicate_record' ELSE c.code END AS code,
-            CASE WHEN c._line > f.first_line
-                 THEN 'attempt_id/item_id already on line ' || f.first_line ELSE c.reason END
-                 AS reason)
-        FROM checked c
-        LEFT JOIN firsts f
-            ON c.code IS NULL AND f.attempt_id = c.attempt_id AND f.item_id = c.item_id
-    ), heads AS (
-        -- The attempt's first good row fixes its student, class and quiz; a later row that
-        -- disagrees cannot belong to the same attempt.
-        SELECT attempt_id,
-            arg_min(student_id || chr(0) || class_id || chr(0) || quiz_id, _line) AS head,
-            min(_line) AS head_line
-        FROM deduped WHERE code IS NULL GROUP BY attempt_id
+        SELECT r.*, {rule} AS _rule FROM typed r
     )
-    SELECT d.* REPLACE (
-        CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
-             THEN 'invalid_value' ELSE d.code END AS code,
-        CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
-             THEN 'student_id/class_id/quiz_id differ from the attempt''s line ' || h.head_line
-             ELSE d.reason END AS reason)
-    FROM deduped d
-    LEFT JOIN heads h ON d.code IS NULL AND h.attempt_id = d.attempt_id
-    ORDER BY d._line
+    SELECT * EXCLUDE (_rule), {code} AS code, {reason} AS reason FROM ruled
     """
+
+
+# The batch-level rules, run by ``reduce_units`` on each file's candidates (the rows that passed
+# every rule above) with the classes known by then: the class must be known (the last rule);
+# then, among the rows still good, a repeated (attempt, item) is a duplicate of its first line,
+# and the attempt's first good row fixes its student, class and quiz. Same order as one query
+# over the file would apply them; only the class rule needs the lake.
+_BATCH_RULES_SQL = """
+WITH checked AS (
+    SELECT c.*,
+        CASE WHEN known.known_class_id IS NULL THEN 'unknown_class' END AS code,
+        CASE WHEN known.known_class_id IS NULL THEN 'unknown class_id: ' || c.class_id END
+            AS reason
+    FROM candidates c LEFT JOIN known ON known.known_class_id = c.class_id
+), firsts AS (
+    -- Per (attempt, item) and per attempt, the first good line: aggregates, not windows,
+    -- since a hash aggregate is much cheaper than sorting every partition.
+    SELECT attempt_id, item_id, min(_line) AS first_line
+    FROM checked WHERE code IS NULL GROUP BY attempt_id, item_id
+), deduped AS (
+    SELECT c.* REPLACE (
+        CASE WHEN c._line > f.first_line THEN 'duplicate_record' ELSE c.code END AS code,
+        CASE WHEN c._line > f.first_line
+             THEN 'attempt_id/item_id already on line ' || f.first_line ELSE c.reason END
+             AS reason)
+    FROM checked c
+    LEFT JOIN firsts f
+        ON c.code IS NULL AND f.attempt_id = c.attempt_id AND f.item_id = c.item_id
+), heads AS (
+    -- The attempt's first good row fixes its student, class and quiz; a later row that
+    -- disagrees cannot belong to the same attempt.
+    SELECT attempt_id,
+        arg_min(student_id || chr(0) || class_id || chr(0) || quiz_id, _line) AS head,
+        min(_line) AS head_line
+    FROM deduped WHERE code IS NULL GROUP BY attempt_id
+)
+SELECT d.* REPLACE (
+    CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
+         THEN 'invalid_value' ELSE d.code END AS code,
+    CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
+         THEN 'student_id/class_id/quiz_id differ from the attempt''s line ' || h.head_line
+         ELSE d.reason END AS reason)
+FROM deduped d
+LEFT JOIN heads h ON d.code IS NULL AND h.attempt_id = d.attempt_id
+ORDER BY d._line
+"""
 
 
 _ATTEMPTS_SQL = """
@@ -235,79 +246,127 @@ class QuizAttemptsParser:
         unit_map = self.map_unit(unit, self.map_inputs(ctx), ctx.now)
         return self.reduce_units([unit], [unit_map], ctx)[0]  # type: ignore[return-value]
 
-    def map_inputs(self, ctx: ParseContext) -> frozenset[str]:
-        """What ``map_unit`` needs from the lake: the known class ids."""
-        return frozenset(ctx.known_ids("classes", "class_id"))
+    def map_inputs(self, ctx: ParseContext) -> None:
+        """What ``map_unit`` needs from the lake: nothing. The one rule that reads the lake
+        (the class must be known) runs in ``reduce_units``, so a file can be mapped before the
+        roster that names its classes is loaded (the loader maps it ahead, behind the roster's
+        load)."""
+        return None
 
-    def map_unit(self, unit: LoadUnit, known_classes: frozenset[str], now: dt.datetime) -> UnitMap:
+    def map_unit(self, unit: LoadUnit, inputs: None, now: dt.datetime) -> UnitMap:
         """The per-record half of a parse (a Spark task may run it): every response of the
-        unit validated; bronze, quarantine and counts final; the kept responses (``kept``)
-        wait for ``reduce_units`` to name their students and make their attempts."""
+        unit checked against the rules of its own fields; bronze final; the responses that
+        passed (``kept``, with ``_file``, the index of their file in ``files``) wait for
+        ``reduce_units`` to apply the batch-level rules (known class, duplicates, one student,
+        class and quiz per attempt), which settles the quarantine and counts, and then to name
+        their students and make their attempts."""
         result = ParseResult()
-        kept: dict[str, pa.Table] = {}
+        kept: list[pa.Table] = []
         for path in unit.files:
             name = unit.member_name(path)
-            kept = _concat_silver(kept, self._parse_file(path, name, known_classes, now, result))
+            candidates = self._parse_file(path, name, now, result)
+            index = constant(len(result.files) - 1, candidates.num_rows, pa.int32())
+            kept.append(candidates.append_column("_file", index))
         return UnitMap(
             bronze=result.bronze,
             quarantine=result.quarantine,
             files=result.files,
-            kept=kept.get("item_responses", pa.table({})),
+            kept=pa.concat_tables(kept) if kept else pa.table({}),
         )
 
     def reduce_units(
         self, units: list[LoadUnit], maps: list[UnitMap | None], ctx: ParseContext
     ) -> list[ParseResult | None]:
-        """Students and attempts of every unit's kept responses, unit after unit, each seeing
-        the ones before it (an attempt answered over two files adds up both), as when the
-        files load one by one. A unit without a map gets ``None``."""
+        """The batch-level rules on every unit's kept responses, then their students and
+        attempts, unit after unit, each seeing the ones before it (an attempt answered over two
+        files adds up both), as when the files load one by one. A unit without a map gets
+        ``None``."""
         results: list[ParseResult | None] = []
         for m in maps:
             if m is None:
                 results.append(None)
                 continue
             result = m.result()
-            if m.kept.num_rows or m.kept.num_columns:
-                result.silver["item_responses"] = m.kept
+            if m.kept.num_columns:
+                result.silver["item_responses"] = self._apply_batch_rules(ctx, result, m.kept)
                 self._finish(ctx, result)
                 ctx.add_pending(result.silver)
             results.append(result)
         return results
 
-    def _parse_file(
-        self,
-        path: Path,
-        name: str,
-        known_classes: frozenset[str],
-        now: dt.datetime,
-        result: ParseResult,
-    ) -> dict[str, pa.Table]:
+    def _parse_file(self, path: Path, name: str, now: dt.datetime, result: ParseResult) -> pa.Table:
+        """One file read and checked record by record: bronze and the records that break a
+        rule of their own fields go to ``result``; returns the others as responses (with
+        ``_line``), for the batch-level rules."""
         q = result.quarantine
         rec = read_records(path, name, q, FIELDS)
         result.bronze["responses"] = _concat(result.bronze.get("responses"), rec.bronze)
         con = connect()
         try:
             con.register("records", rec.table)
-            con.register(
-                "known",
-                pa.table({"known_class_id": pa.array(sorted(known_classes), pa.string())}),
-            )
             checked = con.sql(_validation_sql(now)).to_arrow_table()
             con.register("checked", checked)
             bad = checked.filter(pc.is_valid(checked.column("code")))
             add_quarantine(q, name, bad.select(["_line", "_raw", "code", "reason"]))
-            kept = con.sql(_RESPONSES_SQL).to_arrow_table()
+            candidates = con.sql(_RESPONSES_SQL).to_arrow_table()
         finally:
             con.close()
         result.files.append(
             FileCount(
                 name,
                 rows_in=rec.rows_in,
-                rows_kept=kept.num_rows,
+                rows_kept=candidates.num_rows,
                 rows_quarantined=rec.quarantined + bad.num_rows,
             )
         )
-        return {"item_responses": kept}
+        return candidates
+
+    def _apply_batch_rules(
+        self, ctx: ParseContext, result: ParseResult, kept: pa.Table
+    ) -> pa.Table:
+        """``kept`` (one unit's responses that passed the per-record rules) less the ones the
+        batch-level rules reject (``_BATCH_RULES_SQL``), which go to the quarantine with their
+        bronze record; the file counts move with them."""
+        known = pa.table(
+            {"known_class_id": pa.array(sorted(ctx.known_ids("classes", "class_id")), pa.string())}
+        )
+        bronze = result.bronze.get("responses")
+        out: list[pa.Table] = [kept.schema.empty_table().drop_columns(["_file"])]
+        files = kept.column("_file")
+        for index in pc.unique(files).to_pylist():
+            candidates = kept.filter(pc.equal(files, index)).drop_columns(["_file"])
+            count = result.files[index]
+            con = connect()
+            try:
+                con.register("candidates", candidates)
+                con.register("known", known)
+                ruled = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+                bad = ruled.filter(pc.is_valid(ruled.column("code")))
+                if bad.num_rows:
+                    assert bronze is not None
+                    con.register("bad", bad.select(["_line", "code", "reason"]))
+                    con.register(
+                        "bronze", bronze.filter(pc.equal(bronze["_source_file"], count.file))
+                    )
+                    rejected = con.sql(
+                        "SELECT b._line, r.record AS _raw, b.code, b.reason FROM bad b "
+                        "JOIN bronze r ON r._line = b._line ORDER BY b._line"
+                    ).to_arrow_table()
+                    if rejected.num_rows != bad.num_rows:
+                        raise RuntimeError(f"{count.file}: rejected rows missing from bronze")
+                    add_quarantine(result.quarantine, count.file, rejected)
+            finally:
+                con.close()
+            out.append(
+                ruled.filter(pc.is_null(ruled.column("code"))).drop_columns(["code", "reason"])
+            )
+            result.files[index] = FileCount(
+                count.file,
+                rows_in=count.rows_in,
+                rows_kept=count.rows_kept - bad.num_rows,
+                rows_quarantined=count.rows_quarantined + bad.num_rows,
+            )
+        return pa.concat_tables(out)
 
     def _finish(self, ctx: ParseContext, result: ParseResult) -> None:
         """Pseudonymise students and derive the attempts from the kept responses."""
@@ -414,12 +473,6 @@ def _combine_with_silver(
 
 def _concat(a: pa.Table | None, b: pa.Table) -> pa.Table:
     return b if a is None else pa.concat_tables([a, b])
-
-
-def _concat_silver(acc: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict[str, pa.Table]:
-    for k, v in new.items():
-        acc[k] = _concat(acc.get(k), v)
-    return acc
 
 
 PARSER = QuizAttemptsParser()

@@ -340,6 +340,46 @@ def test_unknown_item_is_kept(lake: LakeSettings) -> None:
     assert report.rows_kept == 1
 
 
+def test_a_file_mapped_before_its_classes_are_loaded_checks_them_when_reduced(
+    settings: LakeSettings,
+) -> None:
+    """The class rule is the batch's (``reduce_units``), not the record's: a file mapped while
+    no class is known (as when it is mapped ahead, behind the roster's load) keeps the rows of
+    classes known by the time it is reduced, and quarantines the others, after the per-record
+    rules and before duplicates, as one parse would."""
+    import datetime as dt
+
+    from lake.sources.base import ParseContext
+    from lake.sources.quiz_attempts import PARSER
+
+    rows = [
+        response(item_id="item-1", is_correct="x"),  # a record rule wins over the class rule
+        response(item_id="item-1"),
+        response(item_id="item-2", class_id="class-later"),  # unknown when reduced
+        response(item_id="item-2", attempt_id="att-2"),
+        response(item_id="item-2", attempt_id="att-2"),  # duplicate of the line before
+    ]
+    path = write(settings, "early.csv", csv_text(rows))
+    unit = LoadUnit(source=SOURCE, name=f"{SOURCE}/early.csv", files=(path,))
+    now = dt.datetime(2026, 9, 2, tzinfo=dt.UTC)
+    ctx = ParseContext(settings=settings, load_id=unit.load_id, now=now)
+    assert PARSER.map_inputs(ctx) is None
+    mapped = PARSER.map_unit(unit, None, now)  # no class known yet
+    assert mapped.kept.num_rows == 4  # only the record rule has run
+    add_classes(settings, "class-1")
+    [result] = PARSER.reduce_units([unit], [mapped], ctx)
+    assert result is not None
+    kept = result.silver["item_responses"]
+    assert sorted(kept.column("attempt_id").to_pylist()) == ["att-1", "att-2"]
+    quarantined = result.quarantine.to_table()
+    lines, codes = quarantined["line"].to_pylist(), quarantined["reason_code"].to_pylist()
+    reasons = sorted(zip(lines, codes, strict=True))
+    assert reasons == [(2, "wrong_type"), (4, "unknown_class"), (6, "duplicate_record")]
+    assert all(quarantined["raw"].to_pylist())
+    [count] = result.files
+    assert (count.rows_in, count.rows_kept, count.rows_quarantined) == (5, 2, 3)
+
+
 def test_attempt_split_across_files_combines_into_one_attempt(lake: LakeSettings) -> None:
     day1 = [
         response(
