@@ -51,6 +51,7 @@ role contradicts the user's (``spec_violation``); a ``sourcedId`` repeated withi
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 import zipfile
@@ -168,18 +169,44 @@ def parse_user_ids(value: str | None) -> list[tuple[str, str]]:
     return [(t.strip(), v.strip()) for t, v in _USER_ID.findall(value) if v.strip()]
 
 
+# A roster repeats few distinct dates and modification times across its rows (a whole export
+# often shares one dateLastModified), so each distinct value is checked once.
+_VALUE_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=_VALUE_CACHE)
+def _date_value(value: str) -> date | None:
+    """The date of a ``YYYY-MM-DD`` value, None when it is not one."""
+    if not _DATE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=_VALUE_CACHE)
+def _is_datetime(value: str) -> bool:
+    """True for an ISO 8601 date-time as the binding writes ``dateLastModified``."""
+    if not _DATETIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def _date(row: Row, col: str) -> date | None:
     value = row.get(col)
     if value is None:
         return None
-    try:
-        if not _DATE.match(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
+    parsed = _date_value(value)
+    if parsed is None:
         raise _RecordError(
             Reason.INVALID_TIMESTAMP, f"{col} {value[:80]!r} is not a date (YYYY-MM-DD)"
-        ) from None
+        )
+    return parsed
 
 
 def _bool(row: Row, col: str) -> bool | None:
@@ -264,16 +291,11 @@ def _common_checks(row: Row, entity: str) -> None:
             )
         row["status"] = status.lower()
     modified = row.get("dateLastModified")
-    if modified is not None:
-        try:
-            if not _DATETIME.match(modified):
-                raise ValueError(modified)
-            datetime.fromisoformat(modified.replace("Z", "+00:00"))
-        except ValueError:
-            raise _RecordError(
-                Reason.INVALID_TIMESTAMP,
-                f"dateLastModified {modified[:80]!r} is not an ISO 8601 date-time",
-            ) from None
+    if modified is not None and not _is_datetime(modified):
+        raise _RecordError(
+            Reason.INVALID_TIMESTAMP,
+            f"dateLastModified {modified[:80]!r} is not an ISO 8601 date-time",
+        )
 
 
 def _deleted(row: Row) -> bool:
@@ -372,7 +394,11 @@ class OneRosterParser:
             cols[name] = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
         cols["_line"] = table.column("_line")
         cols["_raw"] = bronze.column("record")
-        member.rows = pa.table(cols).to_pylist()
+        # Column by column into Python, then zipped into rows: about twice as fast as
+        # Table.to_pylist, which builds each row's dict through Arrow scalars.
+        names = list(cols)
+        values = [c.to_pylist() for c in cols.values()]
+        member.rows = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 @contextmanager
