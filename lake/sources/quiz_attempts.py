@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -200,6 +201,37 @@ ORDER BY d._line
 """
 
 
+def _bronze_records(bronze: pa.Table, file: str, lines: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The bronze ``record`` of each of ``file``'s ``lines`` (by positions, so the large
+    ``record`` column is only read at them)."""
+    rows = pa.array(np.flatnonzero(pc.equal(bronze.column("_source_file"), file).to_numpy()))
+    at = pc.index_in(lines, value_set=bronze.column("_line").take(rows))
+    if at.null_count:
+        raise RuntimeError(f"{file}: rejected rows missing from bronze")
+    return bronze.column("record").take(rows.take(at))
+
+
+def _ruled(con: duckdb.DuckDBPyConnection, candidates: pa.Table, known: pa.Table) -> pa.Table:
+    """One file's candidates with the batch rules' ``code`` and ``reason``, in line order. The
+    rules after the class rule work within an attempt, so the map's verdicts stand for every
+    attempt none of whose rows names an unknown class; the rules run again, with the classes
+    known now, on the rows of the other attempts only."""
+    spec = candidates.drop_columns(["_file"])
+    spec = spec.rename_columns([*spec.column_names[:-2], "code", "reason"])
+    unknown = pc.invert(pc.is_in(candidates.column("class_id"), value_set=known.column(0)))
+    if not pc.any(unknown).as_py():
+        return spec
+    attempts = pc.unique(candidates.column("attempt_id").filter(unknown))
+    redo = pc.is_in(candidates.column("attempt_id"), value_set=attempts)
+    con.register("candidates", candidates.filter(redo).drop_columns(list(_MAP_ONLY)))
+    con.register("known", known)
+    again = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+    return pa.concat_tables([spec.filter(pc.invert(redo)), again]).sort_by("_line")
+
+
+# Columns of a quiz map's kept rows that only the reduce reads.
+_MAP_ONLY = ("_batch_code", "_batch_reason", "_file")
+
 _ATTEMPTS_SQL = """
 SELECT attempt_id,
     arg_min(student_id, _line) AS student_id,
@@ -309,6 +341,17 @@ class QuizAttemptsParser:
             bad = checked.filter(pc.is_valid(checked.column("code")))
             add_quarantine(q, name, bad.select(["_line", "_raw", "code", "reason"]))
             candidates = con.sql(_RESPONSES_SQL).to_arrow_table()
+            # The batch-level rules, run here as if every class were known: when it is (as
+            # ``reduce_units`` checks), their verdicts stand and the reduce only reads them.
+            con.register("candidates", candidates)
+            con.execute(
+                "CREATE TEMP TABLE known AS SELECT DISTINCT class_id AS known_class_id "
+                "FROM candidates"
+            )
+            ruled = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+            candidates = ruled.rename_columns(
+                [*ruled.column_names[:-2], "_batch_code", "_batch_reason"]
+            )
         finally:
             con.close()
         result.files.append(
@@ -326,40 +369,29 @@ class QuizAttemptsParser:
     ) -> pa.Table:
         """``kept`` (one unit's responses that passed the per-record rules) less the ones the
         batch-level rules reject (``_BATCH_RULES_SQL``), which go to the quarantine with their
-        bronze record; the file counts move with them."""
-        known = pa.table(
-            {"known_class_id": pa.array(sorted(ctx.known_ids("classes", "class_id")), pa.string())}
-        )
+        bronze record; the file counts move with them. The map's verdicts (``_batch_code``,
+        made as if every class were known) stand where the classes are known (``_ruled``)."""
+        known_ids = ctx.known_ids("classes", "class_id")
+        known = pa.table({"known_class_id": pa.array(sorted(known_ids), pa.string())})
         bronze = result.bronze.get("responses")
-        out: list[pa.Table] = [kept.schema.empty_table().drop_columns(["_file"])]
+        out: list[pa.Table] = [kept.schema.empty_table().drop_columns(list(_MAP_ONLY))]
         files = kept.column("_file")
-        for index in pc.unique(files).to_pylist():
-            candidates = kept.filter(pc.equal(files, index)).drop_columns(["_file"])
+        indices = pc.unique(files).to_pylist()
+        for index in indices:
+            candidates = kept if len(indices) == 1 else kept.filter(pc.equal(files, index))
             count = result.files[index]
             con = connect()
             try:
-                con.register("candidates", candidates)
-                con.register("known", known)
-                ruled = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+                ruled = _ruled(con, candidates, known)
                 bad = ruled.filter(pc.is_valid(ruled.column("code")))
                 if bad.num_rows:
                     assert bronze is not None
-                    con.register("bad", bad.select(["_line", "code", "reason"]))
-                    con.register(
-                        "bronze", bronze.filter(pc.equal(bronze["_source_file"], count.file))
-                    )
-                    rejected = con.sql(
-                        "SELECT b._line, r.record AS _raw, b.code, b.reason FROM bad b "
-                        "JOIN bronze r ON r._line = b._line ORDER BY b._line"
-                    ).to_arrow_table()
-                    if rejected.num_rows != bad.num_rows:
-                        raise RuntimeError(f"{count.file}: rejected rows missing from bronze")
-                    add_quarantine(result.quarantine, count.file, rejected)
+                    raw = _bronze_records(bronze, count.file, bad.column("_line"))
+                    add_quarantine(result.quarantine, count.file, bad.append_column("_raw", raw))
             finally:
                 con.close()
-            out.append(
-                ruled.filter(pc.is_null(ruled.column("code"))).drop_columns(["code", "reason"])
-            )
+            good = ruled.filter(pc.is_null(ruled.column("code")))
+            out.append(good.drop_columns(["code", "reason"]))
             result.files[index] = FileCount(
                 count.file,
                 rows_in=count.rows_in,

@@ -358,6 +358,10 @@ def test_a_file_mapped_before_its_classes_are_loaded_checks_them_when_reduced(
         response(item_id="item-2", class_id="class-later"),  # unknown when reduced
         response(item_id="item-2", attempt_id="att-2"),
         response(item_id="item-2", attempt_id="att-2"),  # duplicate of the line before
+        # The unknown class is not the attempt's head: the row after it is, and is kept (the
+        # map, knowing no class, had made line 7 the head and line 8 a mismatch).
+        response(item_id="item-1", attempt_id="att-3", class_id="class-later"),
+        response(item_id="item-2", attempt_id="att-3", student_id="stu-2"),
     ]
     path = write(settings, "early.csv", csv_text(rows))
     unit = LoadUnit(source=SOURCE, name=f"{SOURCE}/early.csv", files=(path,))
@@ -365,19 +369,24 @@ def test_a_file_mapped_before_its_classes_are_loaded_checks_them_when_reduced(
     ctx = ParseContext(settings=settings, load_id=unit.load_id, now=now)
     assert PARSER.map_inputs(ctx) is None
     mapped = PARSER.map_unit(unit, None, now)  # no class known yet
-    assert mapped.kept.num_rows == 4  # only the record rule has run
+    assert mapped.kept.num_rows == 6  # only the record rules have run
     add_classes(settings, "class-1")
     [result] = PARSER.reduce_units([unit], [mapped], ctx)
     assert result is not None
     kept = result.silver["item_responses"]
-    assert sorted(kept.column("attempt_id").to_pylist()) == ["att-1", "att-2"]
+    assert sorted(kept.column("attempt_id").to_pylist()) == ["att-1", "att-2", "att-3"]
     quarantined = result.quarantine.to_table()
     lines, codes = quarantined["line"].to_pylist(), quarantined["reason_code"].to_pylist()
     reasons = sorted(zip(lines, codes, strict=True))
-    assert reasons == [(2, "wrong_type"), (4, "unknown_class"), (6, "duplicate_record")]
+    assert reasons == [
+        (2, "wrong_type"),
+        (4, "unknown_class"),
+        (6, "duplicate_record"),
+        (7, "unknown_class"),
+    ]
     assert all(quarantined["raw"].to_pylist())
     [count] = result.files
-    assert (count.rows_in, count.rows_kept, count.rows_quarantined) == (5, 2, 3)
+    assert (count.rows_in, count.rows_kept, count.rows_quarantined) == (7, 3, 4)
 
 
 def test_attempt_split_across_files_combines_into_one_attempt(lake: LakeSettings) -> None:
