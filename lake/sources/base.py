@@ -140,8 +140,10 @@ class ParseResult:
 class UnitMap:
     """The per-record half of parsing one unit, for parsers that split their parse in two
     (``map_unit`` / ``reduce_units``, so the Spark engine can run the first half in its tasks):
-    ``bronze`` rows per entity, ``quarantine`` and per-file ``files`` counts, all final, and the
-    ``kept`` records from which ``reduce_units`` makes the batch's silver rows."""
+    ``bronze`` rows per entity (final), ``quarantine`` and per-file ``files`` counts, and the
+    ``kept`` records from which ``reduce_units`` makes the batch's silver rows. Quarantine and
+    counts are final too, except where a parser's reduce applies rules that read the lake (quiz
+    attempts: the class must be known), which may move kept records to the quarantine."""
 
     bronze: dict[str, pa.Table] = field(default_factory=dict)
     quarantine: QuarantineBuilder = field(default_factory=QuarantineBuilder)
