@@ -179,10 +179,11 @@ def ingest(
             # The next source that splits its parse may be mapped behind this load; sources in
             # between (rosters, content, forum) are parsed here and change nothing it reads,
             # or the map is dropped (``_Ahead.maps_for``).
-            nxt = next((s for s in order[k + 1 :] if splits_its_parse(parser_for(s))), None)
-            if ahead is None and todo and nxt is not None:
-                behind = _Behind(_bytes(units), splits_its_parse(parser_for(source)))
-                ahead = _map_ahead(settings, nxt, where, behind, hashing)
+            if ahead is None and todo:
+                nxt = next((s for s in order[k + 1 :] if splits_its_parse(parser_for(s))), None)
+                if nxt is not None:
+                    behind = _Behind(_bytes(units), splits_its_parse(parser_for(source)))
+                    ahead = _map_ahead(settings, nxt, where, behind, hashing)
             try:
                 for batch in todo:
                     reports += load_batch(settings, batch, mine)
@@ -309,7 +310,7 @@ def _map_ahead(
     source: str,
     where: Callable[[LoadUnit], bool] | None,
     behind: _Behind,
-    hashing: _Hashing | None = None,
+    hashing: _Hashing,
 ) -> _Ahead | None:
     """Start mapping ``source``'s first pending batch in a child process, when that is worth it
     and the parser splits its parse in two; else None. Worth it: at least AHEAD_MIN_BYTES and
@@ -332,8 +333,7 @@ def _map_ahead(
     # worth it when the batch would be mapped ahead.
     if first_batch(parser.discover(settings.landing)) is None:
         return None
-    hashed = hashing.units(source) if hashing is not None else []
-    pending = pending_units(settings, source, hashed)
+    pending = pending_units(settings, source, hashing.units(source))
     batch = first_batch(pending)
     if batch is None:
         return None

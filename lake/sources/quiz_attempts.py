@@ -211,21 +211,26 @@ def _bronze_records(bronze: pa.Table, file: str, lines: pa.ChunkedArray) -> pa.C
     return bronze.column("record").take(rows.take(at))
 
 
-def _ruled(con: duckdb.DuckDBPyConnection, candidates: pa.Table, known: pa.Table) -> pa.Table:
+def _ruled(candidates: pa.Table, known: pa.Table) -> pa.Table:
     """One file's candidates with the batch rules' ``code`` and ``reason``, in line order. The
     rules after the class rule work within an attempt, so the map's verdicts stand for every
     attempt none of whose rows names an unknown class; the rules run again, with the classes
     known now, on the rows of the other attempts only."""
-    spec = candidates.drop_columns(["_file"])
-    spec = spec.rename_columns([*spec.column_names[:-2], "code", "reason"])
+    spec = candidates.drop_columns(["_file"]).rename_columns(
+        {"_batch_code": "code", "_batch_reason": "reason"}
+    )
     unknown = pc.invert(pc.is_in(candidates.column("class_id"), value_set=known.column(0)))
     if not pc.any(unknown).as_py():
         return spec
     attempts = pc.unique(candidates.column("attempt_id").filter(unknown))
     redo = pc.is_in(candidates.column("attempt_id"), value_set=attempts)
-    con.register("candidates", candidates.filter(redo).drop_columns(list(_MAP_ONLY)))
-    con.register("known", known)
-    again = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+    con = connect()
+    try:
+        con.register("candidates", candidates.filter(redo).drop_columns(list(_MAP_ONLY)))
+        con.register("known", known)
+        again = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+    finally:
+        con.close()
     return pa.concat_tables([spec.filter(pc.invert(redo)), again]).sort_by("_line")
 
 
@@ -288,7 +293,9 @@ class QuizAttemptsParser:
     def map_unit(self, unit: LoadUnit, inputs: None, now: dt.datetime) -> UnitMap:
         """The per-record half of a parse (a Spark task may run it): every response of the
         unit checked against the rules of its own fields; bronze final; the responses that
-        passed (``kept``, with ``_file``, the index of their file in ``files``) wait for
+        passed (``kept``, with ``_file``, the index of their file in ``files``, and
+        ``_batch_code`` / ``_batch_reason``, the batch rules' verdicts were every class known)
+        wait for
         ``reduce_units`` to apply the batch-level rules (known class, duplicates, one student,
         class and quiz per attempt), which settles the quarantine and counts, and then to name
         their students and make their attempts."""
@@ -329,7 +336,8 @@ class QuizAttemptsParser:
     def _parse_file(self, path: Path, name: str, now: dt.datetime, result: ParseResult) -> pa.Table:
         """One file read and checked record by record: bronze and the records that break a
         rule of their own fields go to ``result``; returns the others as responses (with
-        ``_line``), for the batch-level rules."""
+        ``_line``) and the batch rules' verdicts on them as if every class were known
+        (``_batch_code``, ``_batch_reason``)."""
         q = result.quarantine
         rec = read_records(path, name, q, FIELDS)
         result.bronze["responses"] = _concat(result.bronze.get("responses"), rec.bronze)
@@ -349,9 +357,7 @@ class QuizAttemptsParser:
                 "FROM candidates"
             )
             ruled = con.sql(_BATCH_RULES_SQL).to_arrow_table()
-            candidates = ruled.rename_columns(
-                [*ruled.column_names[:-2], "_batch_code", "_batch_reason"]
-            )
+            candidates = ruled.rename_columns({"code": "_batch_code", "reason": "_batch_reason"})
         finally:
             con.close()
         result.files.append(
@@ -380,16 +386,12 @@ class QuizAttemptsParser:
         for index in indices:
             candidates = kept if len(indices) == 1 else kept.filter(pc.equal(files, index))
             count = result.files[index]
-            con = connect()
-            try:
-                ruled = _ruled(con, candidates, known)
-                bad = ruled.filter(pc.is_valid(ruled.column("code")))
-                if bad.num_rows:
-                    assert bronze is not None
-                    raw = _bronze_records(bronze, count.file, bad.column("_line"))
-                    add_quarantine(result.quarantine, count.file, bad.append_column("_raw", raw))
-            finally:
-                con.close()
+            ruled = _ruled(candidates, known)
+            bad = ruled.filter(pc.is_valid(ruled.column("code")))
+            if bad.num_rows:
+                assert bronze is not None
+                raw = _bronze_records(bronze, count.file, bad.column("_line"))
+                add_quarantine(result.quarantine, count.file, bad.append_column("_raw", raw))
             good = ruled.filter(pc.is_null(ruled.column("code")))
             out.append(good.drop_columns(["code", "reason"]))
             result.files[index] = FileCount(
