@@ -28,7 +28,12 @@ $(UV):
 	$(UV) sync --frozen --python 3.11
 	@touch $@
 
-setup: .venv/.synced ## Install uv and the locked virtual environment (.venv)
+# The xAPI scanner's native fast path (Rust, lake/native), rebuilt when its sources change.
+.venv/.native: .venv/.synced scripts/build_native.sh lake/native/Cargo.toml lake/native/Cargo.lock $(wildcard lake/native/src/*.rs)
+	bash scripts/build_native.sh
+	@touch $@
+
+setup: .venv/.synced .venv/.native ## Install uv, the locked virtual environment (.venv) and the native scanner
 
 setup-spark: ## Java 17 and the delta-spark jars (~/.m2) for the Spark engine (when missing)
 	bash scripts/ensure_spark.sh

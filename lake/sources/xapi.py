@@ -58,6 +58,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lake.quarantine import QuarantineBuilder, Reason
+from lake.sources import xapi_native
 from lake.sources.base import (
     FileCount,
     LoadUnit,
@@ -1082,15 +1083,30 @@ def _validate_sql(
         # decides each suspect record exactly; a clean record's tier-1 fields are exact.
         # json_transform runs only on valid JSON (try() would double its cost); should it still
         # fail, try() it is.
-        try:
-            _stage1(
-                con,
-                rules,
-                now_sql,
-                f"CASE WHEN json_valid(text) THEN json_transform(text, {schema}) END",
+        fast = xapi_native.scan(part)
+        if fast is None:
+            rest = "src"
+        else:
+            # The native scanner decides the certainly clean records; the rest go through SQL.
+            con.register("fast", fast)
+            _stage1_native(con, now_sql)
+            con.unregister("fast")
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE src_rest AS "
+                "SELECT * FROM src ANTI JOIN st USING (_f, _line)"
             )
-        except duckdb.Error:
-            _stage1(con, rules, now_sql, f"try(json_transform(text, {schema}))")
+            rest = "src_rest"
+        if fast is None or con.execute("SELECT count(*) FROM src_rest").fetchone()[0]:
+            try:
+                _stage1(
+                    con,
+                    rules,
+                    now_sql,
+                    f"CASE WHEN json_valid(text) THEN json_transform(text, {schema}) END",
+                    rest,
+                )
+            except duckdb.Error:
+                _stage1(con, rules, now_sql, f"try(json_transform(text, {schema}))", rest)
         _precise_reasons(con, rules)
         _stages234(con)
         rejects.append(_chunk_rejects(con, part))
@@ -1101,21 +1117,28 @@ def _validate_sql(
             con.execute(f"INSERT INTO kept_all {kept}")
         con.execute("INSERT INTO seen SELECT _f, event_id, _line FROM fin WHERE code2 IS NULL")
         con.unregister("src")
-    for table in ("st", "precise", "ctx", "objs", "fin", "seen"):
+    for table in ("st", "src_rest", "precise", "ctx", "objs", "fin", "seen"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return rejects
 
 
 def _stage1(
-    con: duckdb.DuckDBPyConnection, rules: list[tuple[str, str, str]], now_sql: str, parse: str
+    con: duckdb.DuckDBPyConnection,
+    rules: list[tuple[str, str, str]],
+    now_sql: str,
+    parse: str,
+    source: str = "src",
 ) -> None:
+    """Stage 1 in SQL over the records of ``source``: into ``st``, which it creates, or to which
+    it adds when ``source`` holds what the native scanner left (``src_rest``)."""
+    into = "CREATE OR REPLACE TEMP TABLE st AS" if source == "src" else "INSERT INTO st BY NAME"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE st AS
+        {into}
         WITH parsed AS (
             SELECT _f, _line, s,
                 CASE WHEN s IS NOT NULL AND s.id IS NULL THEN {_sha1_sql("text")} END AS h
-            FROM (SELECT _f, _line, text, {parse} AS s FROM src)
+            FROM (SELECT _f, _line, text, {parse} AS s FROM {source})
         ), cols AS (
             SELECT _f, _line, h, s IS NULL AS unparsed, {_tier1_columns()}
             FROM parsed
@@ -1166,6 +1189,41 @@ def _stage1(
             coalesce(attempt_ext, registration) AS attempt_id,
             CASE WHEN t_ca = 'OBJECT' THEN ca END AS ca
         FROM derived
+        """
+    )
+
+
+def _stage1_native(con: duckdb.DuckDBPyConnection, now_sql: str) -> None:
+    """Stage 1's table ``st`` from the records the native scanner decided (``fast``): its
+    mapped columns, the timestamps cast as the SQL path casts them, and the JSON texts it could
+    not print canonically rewritten with ``json()``. A record whose timestamp DuckDB cannot
+    cast, or that lies in the future of the load, is left out: the SQL path decides it."""
+
+    def text(col: str) -> str:
+        return f"CASE WHEN canon THEN {col} ELSE json({col})::VARCHAR END"
+
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE st AS
+        WITH f AS (
+            SELECT *, TRY_CAST(ts AS TIMESTAMPTZ) AS ts_parsed,
+                TRY_CAST(stored AS TIMESTAMPTZ) AS stored_parsed
+            FROM fast WHERE ok
+        )
+        SELECT _f, _line, false AS suspect, event_id,
+            coalesce(ts_parsed, stored_parsed, {now_sql}) AS occurred_at,
+            verb_id, verb, activity_id, obj_type, ref_id, object_type, id_kind, id_value,
+            duration_s, score_scaled, score_raw, score_max, is_success, is_completion, response,
+            video_time_s, video_time_from_s, video_time_to_s,
+            CASE WHEN cext IS NOT NULL OR rext IS NOT NULL THEN
+                '{{"context":' || coalesce({text("cext")}, 'null') || ',"result":'
+                || coalesce({text("rext")}, 'null') || '}}' END AS extensions,
+            attempt_id, {text("ca")} AS ca
+        FROM f
+        WHERE (ts IS NULL
+                OR (ts_parsed IS NOT NULL
+                    AND ts_parsed <= {now_sql} + INTERVAL {FUTURE_TOLERANCE_S} SECOND))
+            AND (stored IS NULL OR stored_parsed IS NOT NULL)
         """
     )
 

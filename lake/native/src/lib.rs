@@ -1,0 +1,1366 @@
+//! The fast path of the xAPI validator (`lake.sources.xapi`, stage 1).
+//!
+//! `scan_statements` reads each statement once with a strict, hand-written JSON scanner and, for
+//! a statement it can decide alone, returns the mapped columns of stage 1 (`ok` = true). A
+//! statement is decided here only when it is certainly clean: valid JSON, an Agent with exactly
+//! one identifier, an Activity object, an `id`, and every rule of `_checks` passed. Anything
+//! else (a broken rule, an unusual shape, a value whose SQL text form this scanner does not
+//! reproduce exactly) gets `ok` = false and goes through the DuckDB path, which decides it and
+//! gives its reason. So this code may be stricter than the SQL rules, never looser: parity
+//! tests (`tests/lake/sources/test_xapi_native.py`) run both paths on the same records.
+//!
+//! The JSON texts of `context.contextActivities`, `context.extensions` and `result.extensions`
+//! come back as they are in the record, with `canon` = true when that text is already what
+//! DuckDB's JSON writer prints for the value (minified, no escapes, numbers in their shortest
+//! form); otherwise the SQL side rewrites them with `json()`.
+
+use pyo3::buffer::PyBuffer;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+use std::borrow::Cow;
+
+type R<T> = Result<T, ()>;
+
+const MAX_DEPTH: u32 = 64;
+const VOIDED_VERB: &str = "http://adlnet.gov/expapi/verbs/voided";
+const ATTEMPT_EXTENSION: &str = "https://w3id.org/learnsmart/extensions/attempt-id";
+const VIDEO_TIME: &str = "https://w3id.org/xapi/video/extensions/time";
+const VIDEO_TIME_FROM: &str = "https://w3id.org/xapi/video/extensions/time-from";
+const VIDEO_TIME_TO: &str = "https://w3id.org/xapi/video/extensions/time-to";
+// Seconds per duration designator (Y, M, W, D, H, M, S): a year is 365 days, a month 30.
+const DURATION_SECONDS: [f64; 7] = [31536000.0, 2592000.0, 604800.0, 86400.0, 3600.0, 60.0, 1.0];
+
+/// A strict JSON scanner over one record (RFC 8259; the record is valid UTF-8).
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+    /// False once anything was seen that DuckDB's JSON writer would print differently.
+    canon: bool,
+}
+
+type Raw<'a> = (&'a str, bool);
+
+impl<'a> Scanner<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        Scanner {
+            b,
+            i: 0,
+            canon: true,
+        }
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        let start = self.i;
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+        if self.i != start {
+            self.canon = false;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> R<u8> {
+        self.b.get(self.i).copied().ok_or(())
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> R<()> {
+        if self.peek()? == c {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> R<()> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    /// Consumes `null` when it comes next.
+    fn null(&mut self) -> bool {
+        self.ws();
+        if self.b[self.i..].starts_with(b"null") {
+            self.i += 4;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn hex4(&mut self) -> R<u32> {
+        let s = self.b.get(self.i..self.i + 4).ok_or(())?;
+        let mut v = 0u32;
+        for &c in s {
+            v = v * 16 + (c as char).to_digit(16).ok_or(())?;
+        }
+        self.i += 4;
+        Ok(v)
+    }
+
+    /// A string, unescaped. `\u0000` and lone surrogates are refused (DuckDB's path decides).
+    fn string(&mut self) -> R<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            let c = *self.b.get(self.i).ok_or(())?;
+            if c == b'"' {
+                let s = &self.b[start..self.i];
+                self.i += 1;
+                // SAFETY: the whole record was checked to be UTF-8 and `"` is ASCII.
+                return Ok(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(s) }));
+            }
+            if c == b'\\' {
+                break;
+            }
+            if c < 0x20 {
+                return Err(());
+            }
+            self.i += 1;
+        }
+        self.canon = false;
+        let mut out: Vec<u8> = self.b[start..self.i].to_vec();
+        loop {
+            let c = *self.b.get(self.i).ok_or(())?;
+            self.i += 1;
+            match c {
+                b'"' => return String::from_utf8(out).map(Cow::Owned).map_err(|_| ()),
+                b'\\' => {
+                    let e = *self.b.get(self.i).ok_or(())?;
+                    self.i += 1;
+                    match e {
+                        b'"' => out.push(b'"'),
+                        b'\\' => out.push(b'\\'),
+                        b'/' => out.push(b'/'),
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'u' => {
+                            let mut cp = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&cp) {
+                                if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
+                                    return Err(());
+                                }
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(());
+                                }
+                                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                            } else if (0xDC00..0xE000).contains(&cp) || cp == 0 {
+                                return Err(());
+                            }
+                            let ch = char::from_u32(cp).ok_or(())?;
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                        }
+                        _ => return Err(()),
+                    }
+                }
+                c if c < 0x20 => return Err(()),
+                c => out.push(c),
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.i < self.b.len() && self.b[self.i].is_ascii_digit() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// A number token: (text, has an exponent). Marks non-canonical forms.
+    fn number(&mut self) -> R<(&'a str, bool)> {
+        let start = self.i;
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(c) if c.is_ascii_digit() => {
+                self.digits();
+            }
+            _ => return Err(()),
+        }
+        let mut fraction = false;
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(());
+            }
+            fraction = true;
+        }
+        let mut exponent = false;
+        if matches!(self.b.get(self.i), Some(b'e') | Some(b'E')) {
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+') | Some(b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(());
+            }
+            exponent = true;
+        }
+        // SAFETY: ASCII only.
+        let tok = unsafe { std::str::from_utf8_unchecked(&self.b[start..self.i]) };
+        if exponent || !canonical_number(tok, fraction) {
+            self.canon = false;
+        }
+        Ok((tok, exponent))
+    }
+
+    /// Skips (and validates) any value.
+    fn skip(&mut self, depth: u32) -> R<()> {
+        if depth > MAX_DEPTH {
+            return Err(());
+        }
+        self.ws();
+        match self.peek()? {
+            b'{' => {
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    self.string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(()),
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(()),
+                    }
+                }
+            }
+            b'"' => self.string().map(|_| ()),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(|_| ()),
+        }
+    }
+
+    /// The text of the next value, which must be an object (None for `null`), and whether that
+    /// text is canonical.
+    fn raw_object(&mut self) -> R<Option<Raw<'a>>> {
+        if self.null() {
+            return Ok(None);
+        }
+        self.ws();
+        if self.peek()? != b'{' {
+            return Err(());
+        }
+        let start = self.i;
+        let outer = self.canon;
+        self.canon = true;
+        self.skip(1)?;
+        let canon = self.canon;
+        self.canon = outer;
+        // SAFETY: a sub-slice between ASCII delimiters of a UTF-8 record.
+        let text = unsafe { std::str::from_utf8_unchecked(&self.b[start..self.i]) };
+        Ok(Some((text, canon)))
+    }
+
+    /// Walks an object, calling `f` with the scanner at each value; `f` must consume it.
+    fn object(&mut self, f: &mut dyn FnMut(&mut Scanner<'a>, &str) -> R<()>) -> R<()> {
+        self.ws();
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            let key = self.string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            f(self, &key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(()),
+            }
+        }
+    }
+
+    fn opt_str(&mut self) -> R<Option<Cow<'a, str>>> {
+        if self.null() {
+            return Ok(None);
+        }
+        self.string().map(Some)
+    }
+
+    fn opt_bool(&mut self) -> R<Option<bool>> {
+        if self.null() {
+            return Ok(None);
+        }
+        match self.peek()? {
+            b't' => self.literal(b"true").map(|_| Some(true)),
+            b'f' => self.literal(b"false").map(|_| Some(false)),
+            _ => Err(()),
+        }
+    }
+
+    /// A plain number (no exponent, short, not `-0`) as DuckDB casts its text to DOUBLE.
+    fn opt_num(&mut self) -> R<Option<f64>> {
+        if self.null() {
+            return Ok(None);
+        }
+        let c = self.peek()?;
+        if c != b'-' && !c.is_ascii_digit() {
+            return Err(());
+        }
+        let (tok, exponent) = self.number()?;
+        if exponent || tok.len() > 20 || tok == "-0" {
+            return Err(());
+        }
+        tok.parse::<f64>().map(Some).map_err(|_| ())
+    }
+}
+
+/// Whether DuckDB's JSON writer prints this number token exactly as it is.
+fn canonical_number(tok: &str, fraction: bool) -> bool {
+    if !fraction {
+        let digits = tok.trim_start_matches('-');
+        return !tok.starts_with("-0") && digits.len() <= 18;
+    }
+    if tok == "0.0" {
+        return true;
+    }
+    match tok.parse::<f64>() {
+        Ok(v) => {
+            let a = v.abs();
+            (1e-3..1e15).contains(&a) && format!("{v:?}") == tok
+        }
+        Err(_) => false,
+    }
+}
+
+/// What stage 1 reads of one statement.
+#[derive(Default)]
+struct Statement<'a> {
+    id: Option<Cow<'a, str>>,
+    has_actor: bool,
+    has_verb: bool,
+    has_object: bool,
+    actor_type: Option<Cow<'a, str>>,
+    mbox: Option<Cow<'a, str>>,
+    sha1: Option<Cow<'a, str>>,
+    openid: Option<Cow<'a, str>>,
+    has_account: bool,
+    home: Option<Cow<'a, str>>,
+    acct: Option<Cow<'a, str>>,
+    verb_id: Option<Cow<'a, str>>,
+    obj_type: Option<Cow<'a, str>>,
+    obj_id: Option<Cow<'a, str>>,
+    def_type: Option<Cow<'a, str>>,
+    ts: Option<Cow<'a, str>>,
+    stored: Option<Cow<'a, str>>,
+    version: Option<Cow<'a, str>>,
+    scaled: Option<f64>,
+    raw: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    success: Option<bool>,
+    completion: Option<bool>,
+    response: Option<Cow<'a, str>>,
+    duration: Option<Cow<'a, str>>,
+    rext: Option<Raw<'a>>,
+    vt: Option<f64>,
+    vtf: Option<f64>,
+    vtt: Option<f64>,
+    registration: Option<Cow<'a, str>>,
+    ca: Option<Raw<'a>>,
+    cext: Option<Raw<'a>>,
+    attempt: Option<Cow<'a, str>>,
+}
+
+/// Keys read from one object: a repeated one is refused (DuckDB's path decides which counts).
+struct Seen(u32);
+
+impl Seen {
+    fn mark(&mut self, bit: u32) -> R<()> {
+        if self.0 & bit != 0 {
+            return Err(());
+        }
+        self.0 |= bit;
+        Ok(())
+    }
+}
+
+fn parse_statement(b: &[u8]) -> R<Statement<'_>> {
+    if std::str::from_utf8(b).is_err() {
+        return Err(());
+    }
+    let mut sc = Scanner::new(b);
+    let mut st = Statement::default();
+    let mut seen = Seen(0);
+    sc.object(&mut |sc, key| {
+        match key {
+            "id" => {
+                seen.mark(1)?;
+                st.id = sc.opt_str()?;
+            }
+            "actor" => {
+                seen.mark(2)?;
+                st.has_actor = true;
+                parse_actor(sc, &mut st)?;
+            }
+            "verb" => {
+                seen.mark(4)?;
+                st.has_verb = true;
+                let mut s = Seen(0);
+                sc.object(&mut |sc, k| {
+                    if k == "id" {
+                        s.mark(1)?;
+                        st.verb_id = sc.opt_str()?;
+                        Ok(())
+                    } else {
+                        sc.skip(2)
+                    }
+                })?;
+            }
+            "object" => {
+                seen.mark(8)?;
+                st.has_object = true;
+                parse_object(sc, &mut st)?;
+            }
+            "timestamp" => {
+                seen.mark(16)?;
+                st.ts = sc.opt_str()?;
+            }
+            "stored" => {
+                seen.mark(32)?;
+                st.stored = sc.opt_str()?;
+            }
+            "version" => {
+                seen.mark(64)?;
+                st.version = sc.opt_str()?;
+            }
+            "result" => {
+                seen.mark(128)?;
+                if !sc.null() {
+                    parse_result(sc, &mut st)?;
+                }
+            }
+            "context" => {
+                seen.mark(256)?;
+                if !sc.null() {
+                    parse_context(sc, &mut st)?;
+                }
+            }
+            _ => sc.skip(1)?,
+        }
+        Ok(())
+    })?;
+    sc.ws();
+    if sc.i != b.len() {
+        return Err(());
+    }
+    Ok(st)
+}
+
+fn parse_actor<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
+    let mut seen = Seen(0);
+    sc.object(&mut |sc, key| {
+        match key {
+            "objectType" => {
+                seen.mark(1)?;
+                st.actor_type = sc.opt_str()?;
+            }
+            "mbox" => {
+                seen.mark(2)?;
+                st.mbox = sc.opt_str()?;
+            }
+            "mbox_sha1sum" => {
+                seen.mark(4)?;
+                st.sha1 = sc.opt_str()?;
+            }
+            "openid" => {
+                seen.mark(8)?;
+                st.openid = sc.opt_str()?;
+            }
+            "account" => {
+                seen.mark(16)?;
+                if !sc.null() {
+                    st.has_account = true;
+                    let mut s = Seen(0);
+                    sc.object(&mut |sc, k| {
+                        match k {
+                            "homePage" => {
+                                s.mark(1)?;
+                                st.home = sc.opt_str()?;
+                            }
+                            "name" => {
+                                s.mark(2)?;
+                                st.acct = sc.opt_str()?;
+                            }
+                            _ => sc.skip(3)?,
+                        }
+                        Ok(())
+                    })?;
+                }
+            }
+            _ => sc.skip(2)?,
+        }
+        Ok(())
+    })
+}
+
+fn parse_object<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
+    let mut seen = Seen(0);
+    sc.object(&mut |sc, key| {
+        match key {
+            "objectType" => {
+                seen.mark(1)?;
+                st.obj_type = sc.opt_str()?;
+            }
+            "id" => {
+                seen.mark(2)?;
+                st.obj_id = sc.opt_str()?;
+            }
+            "definition" => {
+                seen.mark(4)?;
+                if !sc.null() {
+                    let mut s = Seen(0);
+                    sc.object(&mut |sc, k| {
+                        if k == "type" {
+                            s.mark(1)?;
+                            st.def_type = sc.opt_str()?;
+                            Ok(())
+                        } else {
+                            sc.skip(3)
+                        }
+                    })?;
+                }
+            }
+            _ => sc.skip(2)?,
+        }
+        Ok(())
+    })
+}
+
+fn parse_result<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
+    let mut seen = Seen(0);
+    sc.object(&mut |sc, key| {
+        match key {
+            "score" => {
+                seen.mark(1)?;
+                if !sc.null() {
+                    let mut s = Seen(0);
+                    sc.object(&mut |sc, k| {
+                        match k {
+                            "scaled" => {
+                                s.mark(1)?;
+                                st.scaled = sc.opt_num()?;
+                            }
+                            "raw" => {
+                                s.mark(2)?;
+                                st.raw = sc.opt_num()?;
+                            }
+                            "min" => {
+                                s.mark(4)?;
+                                st.min = sc.opt_num()?;
+                            }
+                            "max" => {
+                                s.mark(8)?;
+                                st.max = sc.opt_num()?;
+                            }
+                            _ => sc.skip(3)?,
+                        }
+                        Ok(())
+                    })?;
+                }
+            }
+            "success" => {
+                seen.mark(2)?;
+                st.success = sc.opt_bool()?;
+            }
+            "completion" => {
+                seen.mark(4)?;
+                st.completion = sc.opt_bool()?;
+            }
+            "response" => {
+                seen.mark(8)?;
+                st.response = sc.opt_str()?;
+            }
+            "duration" => {
+                seen.mark(16)?;
+                st.duration = sc.opt_str()?;
+            }
+            "extensions" => {
+                seen.mark(32)?;
+                st.rext = sc.raw_object()?;
+                if let Some((text, _)) = st.rext {
+                    let mut sub = Scanner::new(text.as_bytes());
+                    let mut s = Seen(0);
+                    sub.object(&mut |sc, k| {
+                        match k {
+                            VIDEO_TIME => {
+                                s.mark(1)?;
+                                st.vt = sc.opt_num()?;
+                            }
+                            VIDEO_TIME_FROM => {
+                                s.mark(2)?;
+                                st.vtf = sc.opt_num()?;
+                            }
+                            VIDEO_TIME_TO => {
+                                s.mark(4)?;
+                                st.vtt = sc.opt_num()?;
+                            }
+                            _ => sc.skip(3)?,
+                        }
+                        Ok(())
+                    })?;
+                }
+            }
+            _ => sc.skip(2)?,
+        }
+        Ok(())
+    })
+}
+
+fn parse_context<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
+    let mut seen = Seen(0);
+    sc.object(&mut |sc, key| {
+        match key {
+            "registration" => {
+                seen.mark(1)?;
+                st.registration = sc.opt_str()?;
+            }
+            "contextActivities" => {
+                seen.mark(2)?;
+                st.ca = sc.raw_object()?;
+            }
+            "extensions" => {
+                seen.mark(4)?;
+                st.cext = sc.raw_object()?;
+                if let Some((text, _)) = st.cext {
+                    let mut sub = Scanner::new(text.as_bytes());
+                    let mut s = Seen(0);
+                    sub.object(&mut |sc, k| {
+                        if k == ATTEMPT_EXTENSION {
+                            s.mark(1)?;
+                            st.attempt = sc.opt_str()?;
+                            Ok(())
+                        } else {
+                            sc.skip(3)
+                        }
+                    })?;
+                }
+            }
+            _ => sc.skip(2)?,
+        }
+        Ok(())
+    })
+}
+
+// ---- the rules' patterns, each no looser than its regular expression in xapi.py ----
+
+/// RE2's `\s` is `[\t\n\f\r ]`; \v is refused too, to be safe.
+fn is_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// `^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$`
+fn is_iri(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() || !b[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let mut i = 1;
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'+' | b'.' | b'-')) {
+        i += 1;
+    }
+    if i >= b.len() || b[i] != b':' {
+        return false;
+    }
+    let rest = &b[i + 1..];
+    !rest.is_empty() && !rest.iter().any(|&c| is_space(c))
+}
+
+/// `^mailto:[^@\s]+@[^@\s]+$`
+fn is_mbox(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("mailto:") else {
+        return false;
+    };
+    let b = rest.as_bytes();
+    if b.iter().any(|&c| is_space(c)) {
+        return false;
+    }
+    let ats: Vec<usize> = b
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b'@')
+        .map(|(i, _)| i)
+        .collect();
+    ats.len() == 1 && ats[0] > 0 && ats[0] + 1 < b.len()
+}
+
+/// 40 hex digits.
+fn is_sha1(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// 8-4-4-4-12 hex digits (DuckDB's UUID cast accepts these and more).
+fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// `^1\.0(\.\d+)?$`
+fn is_version(s: &str) -> bool {
+    match s.strip_prefix("1.0") {
+        Some("") => true,
+        Some(rest) => {
+            rest.len() > 1 && rest.starts_with('.') && rest[1..].bytes().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+fn n_digits(b: &[u8], i: usize, n: usize) -> bool {
+    b.len() >= i + n && b[i..i + n].iter().all(|c| c.is_ascii_digit())
+}
+
+/// `^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)$`, and not the
+/// offset `-00:00`.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if !(n_digits(b, 0, 4)
+        && b.get(4) == Some(&b'-')
+        && n_digits(b, 5, 2)
+        && b.get(7) == Some(&b'-')
+        && n_digits(b, 8, 2)
+        && b.get(10) == Some(&b'T')
+        && n_digits(b, 11, 2)
+        && b.get(13) == Some(&b':')
+        && n_digits(b, 14, 2))
+    {
+        return false;
+    }
+    let mut i = 16;
+    if b.get(i) == Some(&b':') {
+        if !n_digits(b, i + 1, 2) {
+            return false;
+        }
+        i += 3;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == start {
+                return false;
+            }
+        }
+    }
+    let zone_ok = match b.get(i) {
+        Some(b'Z') | Some(b'z') => i + 1 == b.len(),
+        Some(b'+') | Some(b'-') => {
+            if !n_digits(b, i + 1, 2) {
+                false
+            } else {
+                let rest = &b[i + 3..];
+                rest.is_empty()
+                    || (rest.len() == 2 && n_digits(rest, 0, 2))
+                    || (rest.len() == 3 && rest[0] == b':' && n_digits(rest, 1, 2))
+            }
+        }
+        _ => false,
+    };
+    zone_ok && !s.ends_with("-00:00")
+}
+
+/// Seconds of an ISO 8601 duration as the SQL computes them, None when it is not one.
+fn duration_seconds(s: &str) -> Option<f64> {
+    if s == "P" || s == "PT" || s.ends_with('T') {
+        return None;
+    }
+    let b = s.as_bytes();
+    if b.first() != Some(&b'P') {
+        return None;
+    }
+    let mut parts = [0.0f64; 7];
+    let mut i = 1;
+    let mut next = 0usize;
+    let mut time = false;
+    while i < b.len() {
+        if b[i] == b'T' {
+            if time {
+                return None;
+            }
+            time = true;
+            next = next.max(4);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let f = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == f {
+                return None;
+            }
+        }
+        let value: f64 = s[start..i].parse().ok()?;
+        let slot = match (time, b.get(i)?) {
+            (false, b'Y') => 0,
+            (false, b'M') => 1,
+            (false, b'W') => 2,
+            (false, b'D') => 3,
+            (true, b'H') => 4,
+            (true, b'M') => 5,
+            (true, b'S') => 6,
+            _ => return None,
+        };
+        if slot < next {
+            return None;
+        }
+        parts[slot] = value;
+        next = slot + 1;
+        i += 1;
+    }
+    let mut total = parts[0] * DURATION_SECONDS[0];
+    for k in 1..7 {
+        total += parts[k] * DURATION_SECONDS[k];
+    }
+    Some(total)
+}
+
+/// `regexp_extract(s, '([^/#]*)[/#]*$', 1)`: the last segment after '/' or '#'.
+fn name_segment(s: &str) -> &str {
+    let trimmed = s.trim_end_matches(['/', '#']);
+    match trimmed.rfind(['/', '#']) {
+        Some(p) => &trimmed[p + 1..],
+        None => trimmed,
+    }
+}
+
+/// Stage 1's mapped row of a clean statement.
+struct Row<'a> {
+    event_id: String,
+    ts: Option<Cow<'a, str>>,
+    stored: Option<Cow<'a, str>>,
+    verb_id: Cow<'a, str>,
+    verb: String,
+    activity_id: Cow<'a, str>,
+    obj_type: Option<Cow<'a, str>>,
+    ref_id: String,
+    object_type: Option<String>,
+    id_kind: &'static str,
+    id_value: Cow<'a, str>,
+    duration_s: Option<f64>,
+    scaled: Option<f64>,
+    raw: Option<f64>,
+    max: Option<f64>,
+    success: Option<bool>,
+    completion: Option<bool>,
+    response: Option<Cow<'a, str>>,
+    vt: Option<f64>,
+    vtf: Option<f64>,
+    vtt: Option<f64>,
+    cext: Option<&'a str>,
+    rext: Option<&'a str>,
+    ca: Option<&'a str>,
+    canon: bool,
+    attempt_id: Option<Cow<'a, str>>,
+}
+
+/// The mapped row when every rule holds and this path can decide; Err sends it to DuckDB.
+fn decide(st: Statement<'_>) -> R<Row<'_>> {
+    if !(st.has_actor && st.has_verb && st.has_object) {
+        return Err(());
+    }
+    if st.actor_type.as_deref().is_some_and(|t| t != "Agent") {
+        return Err(());
+    }
+    let ifis = st.mbox.is_some() as u8
+        + st.sha1.is_some() as u8
+        + st.openid.is_some() as u8
+        + st.has_account as u8;
+    if ifis != 1 {
+        return Err(());
+    }
+    let (id_kind, id_value): (&'static str, Cow<'_, str>) = if st.has_account {
+        let home = st.home.as_deref().ok_or(())?;
+        if !is_iri(home) {
+            return Err(());
+        }
+        ("account", st.acct.ok_or(())?)
+    } else if let Some(m) = st.mbox {
+        if !is_mbox(&m) || !m.is_ascii() {
+            return Err(());
+        }
+        ("email", Cow::Owned(m[7..].to_ascii_lowercase()))
+    } else if let Some(h) = st.sha1 {
+        if !is_sha1(&h) {
+            return Err(());
+        }
+        ("mbox_sha1sum", Cow::Owned(h.to_ascii_lowercase()))
+    } else {
+        let o = st.openid.ok_or(())?;
+        if !is_iri(&o) {
+            return Err(());
+        }
+        ("openid", o)
+    };
+    let verb_id = st.verb_id.ok_or(())?;
+    if !is_iri(&verb_id) || verb_id == VOIDED_VERB {
+        return Err(());
+    }
+    if st.obj_type.as_deref().is_some_and(|t| t != "Activity") {
+        return Err(());
+    }
+    let obj_id = st.obj_id.ok_or(())?;
+    if !is_iri(&obj_id) || !obj_id.is_ascii() {
+        return Err(());
+    }
+    let id = st.id.ok_or(())?; // without an id, the SQL names the statement (a SHA-1 of it)
+    if !is_uuid(&id) {
+        return Err(());
+    }
+    if st.version.as_deref().is_some_and(|v| !is_version(v)) {
+        return Err(());
+    }
+    for t in [&st.ts, &st.stored].into_iter().flatten() {
+        if !is_timestamp(t) {
+            return Err(());
+        }
+    }
+    if st.scaled.is_some_and(|s| !(-1.0..=1.0).contains(&s)) {
+        return Err(());
+    }
+    if let (Some(lo), Some(hi)) = (st.min, st.max) {
+        if lo >= hi {
+            return Err(());
+        }
+    }
+    if let (Some(r), Some(lo)) = (st.raw, st.min) {
+        if r < lo {
+            return Err(());
+        }
+    }
+    if let (Some(r), Some(hi)) = (st.raw, st.max) {
+        if r > hi {
+            return Err(());
+        }
+    }
+    let duration_s = match &st.duration {
+        Some(d) => Some(duration_seconds(d).ok_or(())?),
+        None => None,
+    };
+    if st.registration.as_deref().is_some_and(|r| !is_uuid(r)) {
+        return Err(());
+    }
+    let canon = [st.cext, st.rext, st.ca].iter().flatten().all(|(_, c)| *c);
+    let object_type = st
+        .def_type
+        .as_deref()
+        .map(name_segment)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    Ok(Row {
+        event_id: id.to_ascii_lowercase(),
+        ts: st.ts,
+        stored: st.stored,
+        verb: name_segment(&verb_id).to_owned(),
+        verb_id,
+        ref_id: obj_id.to_ascii_lowercase(),
+        activity_id: obj_id,
+        obj_type: st.obj_type,
+        object_type,
+        id_kind,
+        id_value,
+        duration_s,
+        scaled: st.scaled,
+        raw: st.raw,
+        max: st.max,
+        success: st.success,
+        completion: st.completion,
+        response: st.response,
+        vt: st.vt,
+        vtf: st.vtf,
+        vtt: st.vtt,
+        cext: st.cext.map(|(t, _)| t),
+        rext: st.rext.map(|(t, _)| t),
+        ca: st.ca.map(|(t, _)| t),
+        canon,
+        attempt_id: st.attempt.or(st.registration),
+    })
+}
+
+// ---- Arrow-layout column builders (validity bitmaps, int32 offsets) ----
+
+#[derive(Default)]
+struct Bits {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl Bits {
+    fn push(&mut self, v: bool) {
+        if self.len.is_multiple_of(8) {
+            self.bytes.push(0);
+        }
+        if v {
+            *self.bytes.last_mut().unwrap() |= 1 << (self.len % 8);
+        }
+        self.len += 1;
+    }
+}
+
+struct StrCol {
+    valid: Bits,
+    offsets: Vec<i32>,
+    data: Vec<u8>,
+}
+
+impl StrCol {
+    fn new() -> Self {
+        StrCol {
+            valid: Bits::default(),
+            offsets: vec![0],
+            data: Vec::new(),
+        }
+    }
+    fn push(&mut self, v: Option<&str>) {
+        self.valid.push(v.is_some());
+        if let Some(s) = v {
+            self.data.extend_from_slice(s.as_bytes());
+        }
+        self.offsets.push(self.data.len() as i32);
+    }
+}
+
+#[derive(Default)]
+struct F64Col {
+    valid: Bits,
+    values: Vec<f64>,
+}
+
+impl F64Col {
+    fn push(&mut self, v: Option<f64>) {
+        self.valid.push(v.is_some());
+        self.values.push(v.unwrap_or(0.0));
+    }
+}
+
+#[derive(Default)]
+struct BoolCol {
+    valid: Bits,
+    values: Bits,
+}
+
+impl BoolCol {
+    fn push(&mut self, v: Option<bool>) {
+        self.valid.push(v.is_some());
+        self.values.push(v.unwrap_or(false));
+    }
+}
+
+const STR_COLS: [&str; 16] = [
+    "event_id",
+    "ts",
+    "stored",
+    "verb_id",
+    "verb",
+    "activity_id",
+    "obj_type",
+    "ref_id",
+    "object_type",
+    "id_kind",
+    "id_value",
+    "response",
+    "cext",
+    "rext",
+    "ca",
+    "attempt_id",
+];
+const F64_COLS: [&str; 7] = [
+    "duration_s",
+    "score_scaled",
+    "score_raw",
+    "score_max",
+    "video_time_s",
+    "video_time_from_s",
+    "video_time_to_s",
+];
+const BOOL_COLS: [&str; 4] = ["ok", "canon", "is_success", "is_completion"];
+
+struct Columns {
+    n: usize,
+    strs: Vec<StrCol>,
+    f64s: Vec<F64Col>,
+    bools: Vec<BoolCol>,
+}
+
+impl Columns {
+    fn new() -> Self {
+        Columns {
+            n: 0,
+            strs: (0..STR_COLS.len()).map(|_| StrCol::new()).collect(),
+            f64s: (0..F64_COLS.len()).map(|_| F64Col::default()).collect(),
+            bools: (0..BOOL_COLS.len()).map(|_| BoolCol::default()).collect(),
+        }
+    }
+
+    fn push(&mut self, row: Option<Row<'_>>) {
+        self.n += 1;
+        let Some(r) = row else {
+            for c in &mut self.strs {
+                c.push(None);
+            }
+            for c in &mut self.f64s {
+                c.push(None);
+            }
+            self.bools[0].push(Some(false));
+            for c in &mut self.bools[1..] {
+                c.push(None);
+            }
+            return;
+        };
+        let s = &mut self.strs;
+        s[0].push(Some(&r.event_id));
+        s[1].push(r.ts.as_deref());
+        s[2].push(r.stored.as_deref());
+        s[3].push(Some(&r.verb_id));
+        s[4].push(Some(&r.verb));
+        s[5].push(Some(&r.activity_id));
+        s[6].push(r.obj_type.as_deref());
+        s[7].push(Some(&r.ref_id));
+        s[8].push(r.object_type.as_deref());
+        s[9].push(Some(r.id_kind));
+        s[10].push(Some(&r.id_value));
+        s[11].push(r.response.as_deref());
+        s[12].push(r.cext);
+        s[13].push(r.rext);
+        s[14].push(r.ca);
+        s[15].push(r.attempt_id.as_deref());
+        let f = &mut self.f64s;
+        f[0].push(r.duration_s);
+        f[1].push(r.scaled);
+        f[2].push(r.raw);
+        f[3].push(r.max);
+        f[4].push(r.vt);
+        f[5].push(r.vtf);
+        f[6].push(r.vtt);
+        let b = &mut self.bools;
+        b[0].push(Some(true));
+        b[1].push(Some(r.canon));
+        b[2].push(r.success);
+        b[3].push(r.completion);
+    }
+}
+
+fn scan_range(data: &[u8], offsets: &[i32], lo: usize, hi: usize) -> Columns {
+    let mut cols = Columns::new();
+    for k in lo..hi {
+        let (a, b) = (offsets[k] as usize, offsets[k + 1] as usize);
+        let row = parse_statement(&data[a..b]).and_then(decide).ok();
+        cols.push(row);
+    }
+    cols
+}
+
+fn to_python<'py>(py: Python<'py>, cols: Columns) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("n", cols.n)?;
+    for (name, c) in STR_COLS.iter().zip(cols.strs) {
+        if c.data.len() > i32::MAX as usize {
+            return Err(PyValueError::new_err(
+                "a column exceeds 2 GiB; scan smaller chunks",
+            ));
+        }
+        let offsets: Vec<u8> = c.offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+        let t = PyTuple::new(
+            py,
+            [
+                PyBytes::new(py, &c.valid.bytes),
+                PyBytes::new(py, &offsets),
+                PyBytes::new(py, &c.data),
+            ],
+        )?;
+        out.set_item(name, t)?;
+    }
+    for (name, c) in F64_COLS.iter().zip(cols.f64s) {
+        let values: Vec<u8> = c.values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let t = PyTuple::new(
+            py,
+            [PyBytes::new(py, &c.valid.bytes), PyBytes::new(py, &values)],
+        )?;
+        out.set_item(name, t)?;
+    }
+    for (name, c) in BOOL_COLS.iter().zip(cols.bools) {
+        let t = PyTuple::new(
+            py,
+            [
+                PyBytes::new(py, &c.valid.bytes),
+                PyBytes::new(py, &c.values.bytes),
+            ],
+        )?;
+        out.set_item(name, t)?;
+    }
+    Ok(out)
+}
+
+/// Scans the `n` records of an Arrow string array (`data`: its value bytes, `offsets`: its int32
+/// offsets buffer, from entry `first`) on `threads` threads. Returns one dict of column buffers
+/// per thread, in record order: `n`, and per column a tuple (validity bitmap, offsets, data) for
+/// strings or (validity bitmap, values) for doubles and booleans.
+#[pyfunction]
+#[pyo3(signature = (data, offsets, first, n, threads=2))]
+fn scan_statements<'py>(
+    py: Python<'py>,
+    data: PyBuffer<u8>,
+    offsets: PyBuffer<u8>,
+    first: usize,
+    n: usize,
+    threads: usize,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let need = (first + n + 1) * 4;
+    if offsets.len_bytes() < need {
+        return Err(PyValueError::new_err(
+            "offsets buffer too short for first + n + 1 entries",
+        ));
+    }
+    // SAFETY: the buffers stay alive and unchanged (held by `data` and `offsets`) for the call.
+    let bytes =
+        unsafe { std::slice::from_raw_parts(data.buf_ptr() as *const u8, data.len_bytes()) };
+    let raw_offsets =
+        unsafe { std::slice::from_raw_parts(offsets.buf_ptr() as *const u8, offsets.len_bytes()) };
+    let offs: Vec<i32> = raw_offsets[first * 4..need]
+        .chunks_exact(4)
+        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if offs.windows(2).any(|w| w[0] > w[1])
+        || offs.last().is_some_and(|&e| e as usize > bytes.len())
+        || offs.first().is_some_and(|&s| s < 0)
+    {
+        return Err(PyValueError::new_err(
+            "offsets are not a valid string array's",
+        ));
+    }
+    let threads = threads.clamp(1, 64).min(n.max(1));
+    let parts: Vec<Columns> = py.detach(|| {
+        // Split by bytes, so each thread gets about the same work.
+        let total = (offs[n] - offs[0]) as usize;
+        let mut bounds = vec![0usize];
+        for t in 1..threads {
+            let target = offs[0] as usize + total * t / threads;
+            let k = offs.partition_point(|&o| (o as usize) < target).min(n);
+            bounds.push(k.max(*bounds.last().unwrap()));
+        }
+        bounds.push(n);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .map(|w| {
+                    let (lo, hi) = (w[0], w[1]);
+                    let offs = &offs;
+                    s.spawn(move || scan_range(bytes, offs, lo, hi))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("scanner thread panicked"))
+                .collect()
+        })
+    });
+    parts.into_iter().map(|c| to_python(py, c)).collect()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(scan_statements, m)?)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        assert!(is_iri("http://x/y"));
+        assert!(!is_iri("x y:z"));
+        assert!(!is_iri("http: x"));
+        assert!(is_timestamp("2025-09-08T06:27:51.237Z"));
+        assert!(is_timestamp("2025-09-08T06:27+0100"));
+        assert!(!is_timestamp("2025-09-08T06:27:51-00:00"));
+        assert!(!is_timestamp("2025-09-08 06:27:51Z"));
+        assert_eq!(duration_seconds("PT31S"), Some(31.0));
+        assert_eq!(duration_seconds("P1DT1H"), Some(90000.0));
+        assert_eq!(duration_seconds("P1H"), None);
+        assert_eq!(duration_seconds("PT1M1H"), None);
+        assert_eq!(name_segment("http://a/b/answered"), "answered");
+        assert_eq!(name_segment("http://a/b#x/"), "x");
+        assert!(
+            is_version("1.0.3") && is_version("1.0") && !is_version("1.0.") && !is_version("1.1")
+        );
+        assert!(is_mbox("mailto:a@b") && !is_mbox("mailto:a@@b") && !is_mbox("mailto:@b"));
+    }
+}

@@ -1,0 +1,113 @@
+"""The native fast path of the xAPI validator's stage 1 (``lake/native``, a Rust extension).
+
+``scan`` reads every statement once, without DuckDB's JSON parse, and returns stage 1's mapped
+columns for the statements it can decide alone (``ok``): those that are certainly clean. Every
+other statement (a broken rule, an unusual shape) goes through the DuckDB path, which decides it
+and words its reason; the native scanner is never looser than the SQL rules, only stricter.
+
+The extension is built by ``make setup`` (``scripts/build_native.sh``, cargo). Without it, or
+with ``LEARNSMART_XAPI_NATIVE=0``, ``scan`` returns None and the DuckDB path does all the work:
+the results are the same, only slower.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+import pyarrow as pa
+
+_native: ModuleType | None
+try:
+    from lake import _native  # type: ignore[attr-defined,no-redef]
+except ImportError:  # not built: the DuckDB path does the work
+    _native = None
+
+# Threads one scan uses (the machine has 2 cores; DuckDB is idle meanwhile).
+THREADS = max(1, min(os.cpu_count() or 1, 8))
+
+_STRINGS = (
+    "event_id",
+    "ts",
+    "stored",
+    "verb_id",
+    "verb",
+    "activity_id",
+    "obj_type",
+    "ref_id",
+    "object_type",
+    "id_kind",
+    "id_value",
+    "response",
+    "cext",
+    "rext",
+    "ca",
+    "attempt_id",
+)
+_DOUBLES = (
+    "duration_s",
+    "score_scaled",
+    "score_raw",
+    "score_max",
+    "video_time_s",
+    "video_time_from_s",
+    "video_time_to_s",
+)
+_BOOLEANS = ("ok", "canon", "is_success", "is_completion")
+
+
+def available() -> bool:
+    """Whether the extension is built and not switched off (``LEARNSMART_XAPI_NATIVE=0``)."""
+    return _native is not None and os.environ.get("LEARNSMART_XAPI_NATIVE", "1") != "0"
+
+
+def _bytes(buf: pa.Buffer | None) -> memoryview:
+    return memoryview(buf if buf is not None else b"").cast("B")
+
+
+def _arrays(part: dict[str, object]) -> dict[str, pa.Array]:
+    n = int(part["n"])  # type: ignore[call-overload]
+    out: dict[str, pa.Array] = {}
+    for name in _STRINGS:
+        valid, offsets, data = part[name]  # type: ignore[misc]
+        out[name] = pa.Array.from_buffers(
+            pa.string(), n, [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(data)]
+        )
+    for name in _DOUBLES:
+        valid, values = part[name]  # type: ignore[misc]
+        out[name] = pa.Array.from_buffers(
+            pa.float64(), n, [pa.py_buffer(valid), pa.py_buffer(values)]
+        )
+    for name in _BOOLEANS:
+        valid, values = part[name]  # type: ignore[misc]
+        out[name] = pa.Array.from_buffers(
+            pa.bool_(), n, [pa.py_buffer(valid), pa.py_buffer(values)]
+        )
+    return out
+
+
+def scan(records: pa.Table) -> pa.Table | None:
+    """Stage 1's fast path over ``records`` (``_f``, ``_line``, ``text``): a table aligned with
+    them (``_f``, ``_line``, ``ok``, ``canon`` and the mapped columns, NULL where not ``ok``), or
+    None when the extension is not available."""
+    if not available() or _native is None:
+        return None
+    parts: dict[str, list[pa.Array]] = {name: [] for name in (*_STRINGS, *_DOUBLES, *_BOOLEANS)}
+    for chunk in records.column("text").chunks:
+        if len(chunk) == 0:
+            continue
+        if pa.types.is_large_string(chunk.type):
+            chunk = chunk.cast(pa.string())
+        if chunk.null_count:
+            chunk = chunk.fill_null("")  # a NULL text is not JSON: the DuckDB path says so
+        _, offsets, data = chunk.buffers()
+        for part in _native.scan_statements(
+            _bytes(data), _bytes(offsets), chunk.offset, len(chunk), THREADS
+        ):
+            for name, arr in _arrays(part).items():
+                parts[name].append(arr)
+    columns = {"_f": records.column("_f"), "_line": records.column("_line")}
+    for name, arrays in parts.items():
+        typ = pa.string() if name in _STRINGS else pa.float64() if name in _DOUBLES else pa.bool_()
+        columns[name] = pa.chunked_array(arrays, typ)
+    return pa.table(columns)
