@@ -21,12 +21,14 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from lake.quarantine import QuarantineBuilder
+from lake.sources import xapi_native
 from lake.sources.common import (
     MAX_RECORD_BYTES,
     FileReadError,
@@ -172,6 +174,17 @@ def _piece_lines(
 
     Raises ``_OversizedRecordError`` for a line longer than ``MAX_RECORD_BYTES``.
     """
+    if data and b"\r" not in data:
+        packed = xapi_native.pack_lines(data, before)
+        if packed is not None:
+            return _native_piece(data, packed, before, name, q)
+    return _python_piece(data, before, name, q)
+
+
+def _python_piece(
+    data: bytearray, before: int, name: str, q: QuarantineBuilder
+) -> tuple[pa.Table, int, int]:
+    """``_piece_lines`` in numpy and Arrow (the path without the native splitter)."""
     ends = line_ends(data)
     starts = np.concatenate([np.zeros(1, np.int64), ends[:-1]])
     lengths = ends - starts
@@ -188,6 +201,33 @@ def _piece_lines(
     else:
         table = _packed_lines(data, starts, lengths, numbers, bad)
     return table, len(starts), len(bad)
+
+
+def _native_piece(
+    data: bytearray, packed: dict[str, Any], before: int, name: str, q: QuarantineBuilder
+) -> tuple[pa.Table, int, int]:
+    """``_piece_lines`` from the native splitter's result (``xapi_native.pack_lines``). A piece
+    with a line of Unicode whitespace only, which the splitter leaves to Python to recognise,
+    goes through the Python path instead."""
+    if packed["max_len"] > MAX_RECORD_BYTES:
+        raise _OversizedRecordError
+    numbers = np.frombuffer(packed["numbers"], dtype=np.int64)
+    offsets = packed["offsets"]
+    if packed["undecided"]:
+        at = np.frombuffer(offsets, dtype=np.int32)
+        rank = np.searchsorted(numbers, np.asarray(packed["undecided"]) + before + 1)
+        body = memoryview(packed["body"])
+        lines = pa.array([bytes(body[at[k] : at[k + 1]]) for k in rank.tolist()], pa.binary())
+        blank = pc.equal(pc.utf8_trim_whitespace(lines.cast(pa.string())), "")
+        if pc.any(blank).as_py():
+            return _python_piece(data, before, name, q)
+    for index, start, end in packed["not_utf8"]:
+        quarantine_if_not_utf8(q, name, before + index + 1, bytes(data[start:end]))
+    text = pa.StringArray.from_buffers(
+        len(numbers), pa.py_buffer(offsets), pa.py_buffer(packed["body"])
+    )
+    table = pa.table({"_line": pa.array(numbers), "text": text})
+    return table, packed["lines"], len(packed["not_utf8"])
 
 
 def _packed_lines(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from types import ModuleType
+from typing import Any
 
 import pyarrow as pa
 
@@ -84,6 +85,14 @@ def _arrays(part: dict[str, object]) -> dict[str, pa.Array]:
             pa.bool_(), n, [pa.py_buffer(valid), pa.py_buffer(values)]
         )
     return out
+
+
+def pack_lines(data: bytearray, before: int) -> dict[str, Any] | None:
+    """The native line splitter's result for one piece of a JSON-lines file without carriage
+    returns (see ``lake/native/src/lines.rs``), or None when the extension is not available."""
+    if not available() or _native is None:
+        return None
+    return _native.pack_lines(memoryview(data).cast("B"), before)
 
 
 def scan(records: pa.Table) -> pa.Table | None:

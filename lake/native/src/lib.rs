@@ -17,8 +17,12 @@
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
+use pyo3::{ffi, PyErr};
 use std::borrow::Cow;
+use std::os::raw::{c_int, c_void};
+
+mod lines;
 
 type R<T> = Result<T, ()>;
 
@@ -110,21 +114,17 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> R<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.i;
-        loop {
-            let c = *self.b.get(self.i).ok_or(())?;
-            if c == b'"' {
-                let s = &self.b[start..self.i];
-                self.i += 1;
-                // SAFETY: the whole record was checked to be UTF-8 and `"` is ASCII.
-                return Ok(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(s) }));
-            }
-            if c == b'\\' {
-                break;
-            }
-            if c < 0x20 {
-                return Err(());
-            }
+        let end = start + memchr::memchr2(b'"', b'\\', &self.b[start..]).ok_or(())?;
+        if self.b[start..end].iter().any(|&c| c < 0x20) {
+            return Err(());
+        }
+        self.i = end;
+        if self.b[end] == b'"' {
             self.i += 1;
+            // SAFETY: the whole record was checked to be UTF-8 and `"` is ASCII.
+            return Ok(Cow::Borrowed(unsafe {
+                std::str::from_utf8_unchecked(&self.b[start..end])
+            }));
         }
         self.canon = false;
         let mut out: Vec<u8> = self.b[start..self.i].to_vec();
@@ -435,7 +435,7 @@ impl Seen {
 }
 
 fn parse_statement(b: &[u8]) -> R<Statement<'_>> {
-    if std::str::from_utf8(b).is_err() {
+    if !b.is_ascii() && std::str::from_utf8(b).is_err() {
         return Err(());
     }
     let mut sc = Scanner::new(b);
@@ -752,13 +752,13 @@ fn is_sha1(s: &str) -> bool {
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
+        && b[8] == b'-'
+        && b[13] == b'-'
+        && b[18] == b'-'
+        && b[23] == b'-'
+        && [&b[0..8], &b[9..13], &b[14..18], &b[19..23], &b[24..36]]
+            .iter()
+            .all(|part| part.iter().all(u8::is_ascii_hexdigit))
 }
 
 /// `^1\.0(\.\d+)?$`
@@ -1087,6 +1087,11 @@ impl StrCol {
             data: Vec::new(),
         }
     }
+    fn reserve(&mut self, rows: usize, per_row: usize) {
+        self.offsets.reserve(rows);
+        self.data.reserve(rows * per_row);
+        self.valid.bytes.reserve(rows / 8 + 1);
+    }
     fn push(&mut self, v: Option<&str>) {
         self.valid.push(v.is_some());
         if let Some(s) = v {
@@ -1216,14 +1221,72 @@ impl Columns {
     }
 }
 
+// Rows scanned before the columns reserve room for the rest (from their average sizes so far).
+const SAMPLE_ROWS: usize = 512;
+
 fn scan_range(data: &[u8], offsets: &[i32], lo: usize, hi: usize) -> Columns {
     let mut cols = Columns::new();
     for k in lo..hi {
         let (a, b) = (offsets[k] as usize, offsets[k + 1] as usize);
         let row = parse_statement(&data[a..b]).and_then(decide).ok();
         cols.push(row);
+        if cols.n == SAMPLE_ROWS {
+            let rest = hi - k;
+            for c in &mut cols.strs {
+                c.reserve(rest, c.data.len() / SAMPLE_ROWS + 1);
+            }
+            for c in &mut cols.f64s {
+                c.values.reserve(rest);
+            }
+        }
     }
     cols
+}
+
+/// Bytes handed to Python without a copy (buffer protocol): `pyarrow.py_buffer` wraps them.
+#[pyclass(frozen)]
+struct Buffer {
+    data: Vec<u8>,
+}
+
+#[pymethods]
+impl Buffer {
+    unsafe fn __getbuffer__(
+        slf: Bound<'_, Self>,
+        view: *mut ffi::Py_buffer,
+        flags: c_int,
+    ) -> PyResult<()> {
+        let data = &slf.get().data;
+        // SAFETY: the Vec lives as long as `slf`, which the view holds a reference to.
+        let ret = unsafe {
+            ffi::PyBuffer_FillInfo(
+                view,
+                slf.as_ptr(),
+                data.as_ptr() as *mut c_void,
+                data.len() as ffi::Py_ssize_t,
+                1,
+                flags,
+            )
+        };
+        if ret == -1 {
+            return Err(PyErr::fetch(slf.py()));
+        }
+        Ok(())
+    }
+
+    unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {}
+}
+
+fn buffer(py: Python<'_>, data: Vec<u8>) -> PyResult<Bound<'_, Buffer>> {
+    Bound::new(py, Buffer { data })
+}
+
+fn le_bytes<T: Copy, const N: usize>(values: &[T], to: fn(T) -> [u8; N]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * N);
+    for &v in values {
+        out.extend_from_slice(&to(v));
+    }
+    out
 }
 
 fn to_python<'py>(py: Python<'py>, cols: Columns) -> PyResult<Bound<'py, PyDict>> {
@@ -1235,32 +1298,25 @@ fn to_python<'py>(py: Python<'py>, cols: Columns) -> PyResult<Bound<'py, PyDict>
                 "a column exceeds 2 GiB; scan smaller chunks",
             ));
         }
-        let offsets: Vec<u8> = c.offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
         let t = PyTuple::new(
             py,
             [
-                PyBytes::new(py, &c.valid.bytes),
-                PyBytes::new(py, &offsets),
-                PyBytes::new(py, &c.data),
+                buffer(py, c.valid.bytes)?,
+                buffer(py, le_bytes(&c.offsets, i32::to_le_bytes))?,
+                buffer(py, c.data)?,
             ],
         )?;
         out.set_item(name, t)?;
     }
     for (name, c) in F64_COLS.iter().zip(cols.f64s) {
-        let values: Vec<u8> = c.values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let t = PyTuple::new(
-            py,
-            [PyBytes::new(py, &c.valid.bytes), PyBytes::new(py, &values)],
-        )?;
+        let values = le_bytes(&c.values, f64::to_le_bytes);
+        let t = PyTuple::new(py, [buffer(py, c.valid.bytes)?, buffer(py, values)?])?;
         out.set_item(name, t)?;
     }
     for (name, c) in BOOL_COLS.iter().zip(cols.bools) {
         let t = PyTuple::new(
             py,
-            [
-                PyBytes::new(py, &c.valid.bytes),
-                PyBytes::new(py, &c.values.bytes),
-            ],
+            [buffer(py, c.valid.bytes)?, buffer(py, c.values.bytes)?],
         )?;
         out.set_item(name, t)?;
     }
@@ -1336,6 +1392,7 @@ fn scan_statements<'py>(
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_statements, m)?)?;
+    m.add_function(wrap_pyfunction!(lines::pack_lines, m)?)?;
     Ok(())
 }
 

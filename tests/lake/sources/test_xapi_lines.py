@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lake.quarantine import QuarantineBuilder
+from lake.sources import xapi_native
 from lake.sources.common import MAX_RECORD_BYTES, FileReadError, LinesRead, read_lines
 from lake.sources.xapi_lines import read_lines_fast
 
@@ -29,10 +30,19 @@ TRICKY: dict[str, bytes] = {
     ),
     "unicode whitespace lines": '{"a":1}\n\u3000\n\u00a0 \n{"b":2}\n'.encode(),
     "unicode whitespace lines, crlf": '{"a":1}\r\n\u3000\r\n \u00a0\r\n{"b":2}\r\n'.encode(),
+    "lines that are not objects": '[1]\n"\u00e9"\n\u00e9\n\u00a0x\n\x01\n'.encode(),
     "only blank": b"\n\n  \n",
     "only newlines": b"\n\n\n",
     "empty": b"",
 }
+
+
+@pytest.fixture(autouse=True, params=["native", "numpy"])
+def splitter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with the native line splitter (``lake/native``) and without it."""
+    monkeypatch.setenv("LEARNSMART_XAPI_NATIVE", "1" if request.param == "native" else "0")
+    assert xapi_native.available() == (request.param == "native")
+    return str(request.param)
 
 
 def _read(read: object, path: Path, **kw: int) -> tuple[LinesRead, QuarantineBuilder]:
