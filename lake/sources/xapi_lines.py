@@ -17,6 +17,7 @@ two or three times over while it is split (a 3.7 GB file was held two to three t
 from __future__ import annotations
 
 import gzip
+import mmap
 import os
 import zlib
 from collections.abc import Iterator
@@ -140,6 +141,41 @@ def _pieces(path: Path, piece_bytes: int) -> Iterator[bytearray]:
             del buf  # the reader owns the piece now; the next one is not allocated beside it
 
 
+def _mapped_pieces(path: Path, piece_bytes: int) -> Iterator[bytearray | memoryview]:
+    """The pieces of a plain (not gzip) file without reading it into a buffer: read-only views
+    of a memory map of the file, each ending at a newline (only the last may not), a leading
+    UTF-8 BOM skipped. A piece holding a carriage return is copied into a ``bytearray`` instead,
+    as the Python path of ``_piece_lines`` edits it in place. Each view is released when the
+    next piece is asked for."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            start = 3 if mm[:3] == b"\xef\xbb\xbf" else 0
+            while start < size:
+                end = min(size, start + piece_bytes)
+                if end < size:
+                    cut = mm.rfind(b"\n", start, end)
+                    if cut < 0:  # a line longer than a piece: take it whole
+                        cut = mm.find(b"\n", end)
+                    end = size if cut < 0 else cut + 1
+                if mm.find(b"\r", start, end) >= 0:
+                    yield bytearray(mm[start:end])
+                else:
+                    view = memoryview(mm)[start:end]
+                    try:
+                        yield view
+                    finally:
+                        view.release()
+                start = end
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
 def read_lines_fast(
     path: Path, name: str, q: QuarantineBuilder, piece_bytes: int = _PIECE_BYTES
 ) -> LinesRead:
@@ -152,8 +188,10 @@ def read_lines_fast(
     pending = QuarantineBuilder()
     tables: list[pa.Table] = []
     n_lines = n_bad = 0
+    mapped = xapi_native.available() and not _is_gzip(path)
     try:
-        for piece in _pieces(path, piece_bytes):
+        pieces = _mapped_pieces(path, piece_bytes) if mapped else _pieces(path, piece_bytes)
+        for piece in pieces:
             table, lines, bad = _piece_lines(piece, n_lines, name, pending)
             del piece  # its lines now live in the table; free the buffer before the next read
             tables.append(table)
@@ -167,17 +205,18 @@ def read_lines_fast(
 
 
 def _piece_lines(
-    data: bytearray, before: int, name: str, q: QuarantineBuilder
+    data: bytearray | memoryview, before: int, name: str, q: QuarantineBuilder
 ) -> tuple[pa.Table, int, int]:
     """The non-blank, UTF-8 lines of one piece, numbered after ``before`` lines; returns the
     table, the number of physical lines and how many were quarantined as not UTF-8.
 
     Raises ``_OversizedRecordError`` for a line longer than ``MAX_RECORD_BYTES``.
     """
-    if data and b"\r" not in data:
+    if isinstance(data, memoryview) or (data and b"\r" not in data):
         packed = xapi_native.pack_lines(data, before)
         if packed is not None:
             return _native_piece(data, packed, before, name, q)
+    assert isinstance(data, bytearray)  # a mapped piece comes only with the native splitter
     return _python_piece(data, before, name, q)
 
 
@@ -204,7 +243,11 @@ def _python_piece(
 
 
 def _native_piece(
-    data: bytearray, packed: dict[str, Any], before: int, name: str, q: QuarantineBuilder
+    data: bytearray | memoryview,
+    packed: dict[str, Any],
+    before: int,
+    name: str,
+    q: QuarantineBuilder,
 ) -> tuple[pa.Table, int, int]:
     """``_piece_lines`` from the native splitter's result (``xapi_native.pack_lines``). A piece
     with a line of Unicode whitespace only, which the splitter leaves to Python to recognise,
@@ -220,7 +263,7 @@ def _native_piece(
         lines = pa.array([bytes(body[at[k] : at[k + 1]]) for k in rank.tolist()], pa.binary())
         blank = pc.equal(pc.utf8_trim_whitespace(lines.cast(pa.string())), "")
         if pc.any(blank).as_py():
-            return _python_piece(data, before, name, q)
+            return _python_piece(bytearray(data), before, name, q)
     for index, start, end in packed["not_utf8"]:
         quarantine_if_not_utf8(q, name, before + index + 1, bytes(data[start:end]))
     text = pa.StringArray.from_buffers(

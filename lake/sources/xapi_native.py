@@ -87,7 +87,7 @@ def _arrays(part: dict[str, object]) -> dict[str, pa.Array]:
     return out
 
 
-def pack_lines(data: bytearray, before: int) -> dict[str, Any] | None:
+def pack_lines(data: bytearray | memoryview, before: int) -> dict[str, Any] | None:
     """The native line splitter's result for one piece of a JSON-lines file without carriage
     returns (see ``lake/native/src/lines.rs``), or None when the extension is not available."""
     if not available() or _native is None:
