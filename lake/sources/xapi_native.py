@@ -27,34 +27,8 @@ except ImportError:  # not built: the DuckDB path does the work
 # Threads one scan uses (the machine has 2 cores; DuckDB is idle meanwhile).
 THREADS = max(1, min(os.cpu_count() or 1, 8))
 
-_STRINGS = (
-    "event_id",
-    "ts",
-    "stored",
-    "verb_id",
-    "verb",
-    "activity_id",
-    "obj_type",
-    "ref_id",
-    "object_type",
-    "id_kind",
-    "id_value",
-    "response",
-    "cext",
-    "rext",
-    "ca",
-    "attempt_id",
-)
-_DOUBLES = (
-    "duration_s",
-    "score_scaled",
-    "score_raw",
-    "score_max",
-    "video_time_s",
-    "video_time_from_s",
-    "video_time_to_s",
-)
-_BOOLEANS = ("ok", "canon", "is_success", "is_completion")
+# Arrow types of the scanner's column groups.
+_TYPES = {"utf8": pa.string(), "f64": pa.float64(), "bool": pa.bool_()}
 
 
 def available() -> bool:
@@ -66,25 +40,14 @@ def _bytes(buf: pa.Buffer | None) -> memoryview:
     return memoryview(buf if buf is not None else b"").cast("B")
 
 
-def _arrays(part: dict[str, object]) -> dict[str, pa.Array]:
-    n = int(part["n"])  # type: ignore[call-overload]
-    out: dict[str, pa.Array] = {}
-    for name in _STRINGS:
-        valid, offsets, data = part[name]  # type: ignore[misc]
-        out[name] = pa.Array.from_buffers(
-            pa.string(), n, [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(data)]
-        )
-    for name in _DOUBLES:
-        valid, values = part[name]  # type: ignore[misc]
-        out[name] = pa.Array.from_buffers(
-            pa.float64(), n, [pa.py_buffer(valid), pa.py_buffer(values)]
-        )
-    for name in _BOOLEANS:
-        valid, values = part[name]  # type: ignore[misc]
-        out[name] = pa.Array.from_buffers(
-            pa.bool_(), n, [pa.py_buffer(valid), pa.py_buffer(values)]
-        )
-    return out
+def _arrays(part: dict[str, Any]) -> dict[str, pa.Array]:
+    """Arrow arrays over one thread's column buffers (validity bitmap first), without a copy."""
+    n = int(part["n"])
+    return {
+        name: pa.Array.from_buffers(typ, n, [pa.py_buffer(b) for b in buffers])
+        for group, typ in _TYPES.items()
+        for name, buffers in part[group].items()
+    }
 
 
 def pack_lines(data: bytearray | memoryview, before: int) -> dict[str, Any] | None:
@@ -98,10 +61,10 @@ def pack_lines(data: bytearray | memoryview, before: int) -> dict[str, Any] | No
 def scan(records: pa.Table) -> pa.Table | None:
     """Stage 1's fast path over ``records`` (``_f``, ``_line``, ``text``): a table aligned with
     them (``_f``, ``_line``, ``ok``, ``canon`` and the mapped columns, NULL where not ``ok``), or
-    None when the extension is not available."""
+    None when the extension is not available or there are no records."""
     if not available() or _native is None:
         return None
-    parts: dict[str, list[pa.Array]] = {name: [] for name in (*_STRINGS, *_DOUBLES, *_BOOLEANS)}
+    parts: dict[str, list[pa.Array]] = {}
     for chunk in records.column("text").chunks:
         if len(chunk) == 0:
             continue
@@ -114,9 +77,10 @@ def scan(records: pa.Table) -> pa.Table | None:
             _bytes(data), _bytes(offsets), chunk.offset, len(chunk), THREADS
         ):
             for name, arr in _arrays(part).items():
-                parts[name].append(arr)
+                parts.setdefault(name, []).append(arr)
+    if not parts:
+        return None
     columns = {"_f": records.column("_f"), "_line": records.column("_line")}
     for name, arrays in parts.items():
-        typ = pa.string() if name in _STRINGS else pa.float64() if name in _DOUBLES else pa.bool_()
-        columns[name] = pa.chunked_array(arrays, typ)
+        columns[name] = pa.chunked_array(arrays)
     return pa.table(columns)

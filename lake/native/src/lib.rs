@@ -329,6 +329,28 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Walks an object whose keys of interest are `keys`, calling `f` with the scanner at the
+    /// value and the key's index; other keys' values are skipped (at `depth`). A repeated key of
+    /// interest is refused: DuckDB's path decides which one counts.
+    fn fields(
+        &mut self,
+        keys: &[&str],
+        depth: u32,
+        f: &mut dyn FnMut(&mut Scanner<'a>, usize) -> R<()>,
+    ) -> R<()> {
+        let mut seen = 0u64;
+        self.object(&mut |sc, key| match keys.iter().position(|k| *k == key) {
+            Some(i) => {
+                if seen & (1 << i) != 0 {
+                    return Err(());
+                }
+                seen |= 1 << i;
+                f(sc, i)
+            }
+            None => sc.skip(depth),
+        })
+    }
+
     fn opt_str(&mut self) -> R<Option<Cow<'a, str>>> {
         if self.null() {
             return Ok(None);
@@ -421,81 +443,54 @@ struct Statement<'a> {
     attempt: Option<Cow<'a, str>>,
 }
 
-/// Keys read from one object: a repeated one is refused (DuckDB's path decides which counts).
-struct Seen(u32);
-
-impl Seen {
-    fn mark(&mut self, bit: u32) -> R<()> {
-        if self.0 & bit != 0 {
-            return Err(());
-        }
-        self.0 |= bit;
-        Ok(())
-    }
-}
-
 fn parse_statement(b: &[u8]) -> R<Statement<'_>> {
     if !b.is_ascii() && std::str::from_utf8(b).is_err() {
         return Err(());
     }
     let mut sc = Scanner::new(b);
     let mut st = Statement::default();
-    let mut seen = Seen(0);
-    sc.object(&mut |sc, key| {
-        match key {
-            "id" => {
-                seen.mark(1)?;
-                st.id = sc.opt_str()?;
-            }
-            "actor" => {
-                seen.mark(2)?;
+    let keys = [
+        "id",
+        "actor",
+        "verb",
+        "object",
+        "timestamp",
+        "stored",
+        "version",
+        "result",
+        "context",
+    ];
+    sc.fields(&keys, 1, &mut |sc, k| {
+        match k {
+            0 => st.id = sc.opt_str()?,
+            1 => {
                 st.has_actor = true;
                 parse_actor(sc, &mut st)?;
             }
-            "verb" => {
-                seen.mark(4)?;
+            2 => {
                 st.has_verb = true;
-                let mut s = Seen(0);
-                sc.object(&mut |sc, k| {
-                    if k == "id" {
-                        s.mark(1)?;
-                        st.verb_id = sc.opt_str()?;
-                        Ok(())
-                    } else {
-                        sc.skip(2)
-                    }
+                sc.fields(&["id"], 2, &mut |sc, _| {
+                    st.verb_id = sc.opt_str()?;
+                    Ok(())
                 })?;
             }
-            "object" => {
-                seen.mark(8)?;
+            3 => {
                 st.has_object = true;
                 parse_object(sc, &mut st)?;
             }
-            "timestamp" => {
-                seen.mark(16)?;
-                st.ts = sc.opt_str()?;
-            }
-            "stored" => {
-                seen.mark(32)?;
-                st.stored = sc.opt_str()?;
-            }
-            "version" => {
-                seen.mark(64)?;
-                st.version = sc.opt_str()?;
-            }
-            "result" => {
-                seen.mark(128)?;
+            4 => st.ts = sc.opt_str()?,
+            5 => st.stored = sc.opt_str()?,
+            6 => st.version = sc.opt_str()?,
+            7 => {
                 if !sc.null() {
                     parse_result(sc, &mut st)?;
                 }
             }
-            "context" => {
-                seen.mark(256)?;
+            _ => {
                 if !sc.null() {
                     parse_context(sc, &mut st)?;
                 }
             }
-            _ => sc.skip(1)?,
         }
         Ok(())
     })?;
@@ -507,195 +502,109 @@ fn parse_statement(b: &[u8]) -> R<Statement<'_>> {
 }
 
 fn parse_actor<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
-    let mut seen = Seen(0);
-    sc.object(&mut |sc, key| {
-        match key {
-            "objectType" => {
-                seen.mark(1)?;
-                st.actor_type = sc.opt_str()?;
-            }
-            "mbox" => {
-                seen.mark(2)?;
-                st.mbox = sc.opt_str()?;
-            }
-            "mbox_sha1sum" => {
-                seen.mark(4)?;
-                st.sha1 = sc.opt_str()?;
-            }
-            "openid" => {
-                seen.mark(8)?;
-                st.openid = sc.opt_str()?;
-            }
-            "account" => {
-                seen.mark(16)?;
+    let keys = ["objectType", "mbox", "mbox_sha1sum", "openid", "account"];
+    sc.fields(&keys, 2, &mut |sc, k| {
+        match k {
+            0 => st.actor_type = sc.opt_str()?,
+            1 => st.mbox = sc.opt_str()?,
+            2 => st.sha1 = sc.opt_str()?,
+            3 => st.openid = sc.opt_str()?,
+            _ => {
                 if !sc.null() {
                     st.has_account = true;
-                    let mut s = Seen(0);
-                    sc.object(&mut |sc, k| {
-                        match k {
-                            "homePage" => {
-                                s.mark(1)?;
-                                st.home = sc.opt_str()?;
-                            }
-                            "name" => {
-                                s.mark(2)?;
-                                st.acct = sc.opt_str()?;
-                            }
-                            _ => sc.skip(3)?,
+                    sc.fields(&["homePage", "name"], 3, &mut |sc, k| {
+                        let v = sc.opt_str()?;
+                        if k == 0 {
+                            st.home = v;
+                        } else {
+                            st.acct = v;
                         }
                         Ok(())
                     })?;
                 }
             }
-            _ => sc.skip(2)?,
         }
         Ok(())
     })
 }
 
 fn parse_object<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
-    let mut seen = Seen(0);
-    sc.object(&mut |sc, key| {
-        match key {
-            "objectType" => {
-                seen.mark(1)?;
-                st.obj_type = sc.opt_str()?;
-            }
-            "id" => {
-                seen.mark(2)?;
-                st.obj_id = sc.opt_str()?;
-            }
-            "definition" => {
-                seen.mark(4)?;
+    sc.fields(&["objectType", "id", "definition"], 2, &mut |sc, k| {
+        match k {
+            0 => st.obj_type = sc.opt_str()?,
+            1 => st.obj_id = sc.opt_str()?,
+            _ => {
                 if !sc.null() {
-                    let mut s = Seen(0);
-                    sc.object(&mut |sc, k| {
-                        if k == "type" {
-                            s.mark(1)?;
-                            st.def_type = sc.opt_str()?;
-                            Ok(())
-                        } else {
-                            sc.skip(3)
-                        }
+                    sc.fields(&["type"], 3, &mut |sc, _| {
+                        st.def_type = sc.opt_str()?;
+                        Ok(())
                     })?;
                 }
             }
-            _ => sc.skip(2)?,
         }
         Ok(())
     })
 }
 
 fn parse_result<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
-    let mut seen = Seen(0);
-    sc.object(&mut |sc, key| {
-        match key {
-            "score" => {
-                seen.mark(1)?;
+    let keys = [
+        "score",
+        "success",
+        "completion",
+        "response",
+        "duration",
+        "extensions",
+    ];
+    sc.fields(&keys, 2, &mut |sc, k| {
+        match k {
+            0 => {
                 if !sc.null() {
-                    let mut s = Seen(0);
-                    sc.object(&mut |sc, k| {
-                        match k {
-                            "scaled" => {
-                                s.mark(1)?;
-                                st.scaled = sc.opt_num()?;
-                            }
-                            "raw" => {
-                                s.mark(2)?;
-                                st.raw = sc.opt_num()?;
-                            }
-                            "min" => {
-                                s.mark(4)?;
-                                st.min = sc.opt_num()?;
-                            }
-                            "max" => {
-                                s.mark(8)?;
-                                st.max = sc.opt_num()?;
-                            }
-                            _ => sc.skip(3)?,
-                        }
+                    sc.fields(&["scaled", "raw", "min", "max"], 3, &mut |sc, k| {
+                        let v = sc.opt_num()?;
+                        *[&mut st.scaled, &mut st.raw, &mut st.min, &mut st.max][k] = v;
                         Ok(())
                     })?;
                 }
             }
-            "success" => {
-                seen.mark(2)?;
-                st.success = sc.opt_bool()?;
-            }
-            "completion" => {
-                seen.mark(4)?;
-                st.completion = sc.opt_bool()?;
-            }
-            "response" => {
-                seen.mark(8)?;
-                st.response = sc.opt_str()?;
-            }
-            "duration" => {
-                seen.mark(16)?;
-                st.duration = sc.opt_str()?;
-            }
-            "extensions" => {
-                seen.mark(32)?;
+            1 => st.success = sc.opt_bool()?,
+            2 => st.completion = sc.opt_bool()?,
+            3 => st.response = sc.opt_str()?,
+            4 => st.duration = sc.opt_str()?,
+            _ => {
                 st.rext = sc.raw_object()?;
                 if let Some((text, _)) = st.rext {
-                    let mut sub = Scanner::new(text.as_bytes());
-                    let mut s = Seen(0);
-                    sub.object(&mut |sc, k| {
-                        match k {
-                            VIDEO_TIME => {
-                                s.mark(1)?;
-                                st.vt = sc.opt_num()?;
-                            }
-                            VIDEO_TIME_FROM => {
-                                s.mark(2)?;
-                                st.vtf = sc.opt_num()?;
-                            }
-                            VIDEO_TIME_TO => {
-                                s.mark(4)?;
-                                st.vtt = sc.opt_num()?;
-                            }
-                            _ => sc.skip(3)?,
-                        }
+                    let keys = [VIDEO_TIME, VIDEO_TIME_FROM, VIDEO_TIME_TO];
+                    Scanner::new(text.as_bytes()).fields(&keys, 3, &mut |sc, k| {
+                        let v = sc.opt_num()?;
+                        *[&mut st.vt, &mut st.vtf, &mut st.vtt][k] = v;
                         Ok(())
                     })?;
                 }
             }
-            _ => sc.skip(2)?,
         }
         Ok(())
     })
 }
 
 fn parse_context<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
-    let mut seen = Seen(0);
-    sc.object(&mut |sc, key| {
-        match key {
-            "registration" => {
-                seen.mark(1)?;
-                st.registration = sc.opt_str()?;
-            }
-            "contextActivities" => {
-                seen.mark(2)?;
-                st.ca = sc.raw_object()?;
-            }
-            "extensions" => {
-                seen.mark(4)?;
+    let keys = ["registration", "contextActivities", "extensions"];
+    sc.fields(&keys, 2, &mut |sc, k| {
+        match k {
+            0 => st.registration = sc.opt_str()?,
+            1 => st.ca = sc.raw_object()?,
+            _ => {
                 st.cext = sc.raw_object()?;
                 if let Some((text, _)) = st.cext {
-                    let mut sub = Scanner::new(text.as_bytes());
-                    let mut s = Seen(0);
-                    sub.object(&mut |sc, k| {
-                        if k == ATTEMPT_EXTENSION {
-                            s.mark(1)?;
+                    Scanner::new(text.as_bytes()).fields(
+                        &[ATTEMPT_EXTENSION],
+                        3,
+                        &mut |sc, _| {
                             st.attempt = sc.opt_str()?;
                             Ok(())
-                        } else {
-                            sc.skip(3)
-                        }
-                    })?;
+                        },
+                    )?;
                 }
             }
-            _ => sc.skip(2)?,
         }
         Ok(())
     })
@@ -1289,44 +1198,46 @@ fn le_bytes<T: Copy, const N: usize>(values: &[T], to: fn(T) -> [u8; N]) -> Vec<
     out
 }
 
+/// `{"n": rows, "utf8": {name: (validity, offsets, data)}, "f64": {name: (validity, values)},
+/// "bool": {name: (validity, values)}}`, columns in their order.
 fn to_python<'py>(py: Python<'py>, cols: Columns) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     out.set_item("n", cols.n)?;
+    let strs = PyDict::new(py);
     for (name, c) in STR_COLS.iter().zip(cols.strs) {
         if c.data.len() > i32::MAX as usize {
             return Err(PyValueError::new_err(
                 "a column exceeds 2 GiB; scan smaller chunks",
             ));
         }
-        let t = PyTuple::new(
-            py,
-            [
-                buffer(py, c.valid.bytes)?,
-                buffer(py, le_bytes(&c.offsets, i32::to_le_bytes))?,
-                buffer(py, c.data)?,
-            ],
-        )?;
-        out.set_item(name, t)?;
+        let offsets = le_bytes(&c.offsets, i32::to_le_bytes);
+        let parts = [
+            buffer(py, c.valid.bytes)?,
+            buffer(py, offsets)?,
+            buffer(py, c.data)?,
+        ];
+        strs.set_item(name, PyTuple::new(py, parts)?)?;
     }
+    out.set_item("utf8", strs)?;
+    let f64s = PyDict::new(py);
     for (name, c) in F64_COLS.iter().zip(cols.f64s) {
         let values = le_bytes(&c.values, f64::to_le_bytes);
-        let t = PyTuple::new(py, [buffer(py, c.valid.bytes)?, buffer(py, values)?])?;
-        out.set_item(name, t)?;
+        let parts = [buffer(py, c.valid.bytes)?, buffer(py, values)?];
+        f64s.set_item(name, PyTuple::new(py, parts)?)?;
     }
+    out.set_item("f64", f64s)?;
+    let bools = PyDict::new(py);
     for (name, c) in BOOL_COLS.iter().zip(cols.bools) {
-        let t = PyTuple::new(
-            py,
-            [buffer(py, c.valid.bytes)?, buffer(py, c.values.bytes)?],
-        )?;
-        out.set_item(name, t)?;
+        let parts = [buffer(py, c.valid.bytes)?, buffer(py, c.values.bytes)?];
+        bools.set_item(name, PyTuple::new(py, parts)?)?;
     }
+    out.set_item("bool", bools)?;
     Ok(out)
 }
 
 /// Scans the `n` records of an Arrow string array (`data`: its value bytes, `offsets`: its int32
 /// offsets buffer, from entry `first`) on `threads` threads. Returns one dict of column buffers
-/// per thread, in record order: `n`, and per column a tuple (validity bitmap, offsets, data) for
-/// strings or (validity bitmap, values) for doubles and booleans.
+/// per thread, in record order (see `to_python`).
 #[pyfunction]
 #[pyo3(signature = (data, offsets, first, n, threads=2))]
 fn scan_statements<'py>(
