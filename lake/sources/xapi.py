@@ -773,7 +773,7 @@ class XapiParser:
                 _register_known(con, known)
                 rejects = _validate_sql(con, batch, now)
                 kept = con.sql("SELECT * FROM kept_all").to_arrow_table()
-                con.execute("DROP TABLE IF EXISTS kept_all")
+                drop_kept(con)
             finally:
                 con.close()
             rejected = _quarantine_rejects(rejects, names, [q] * len(names))
@@ -817,10 +817,11 @@ class XapiParser:
         try:
             _register_known(con, KnownIds.of(ctx))
             con.register("kept_maps", pa.concat_tables(kept))
-            con.execute("CREATE OR REPLACE TEMP TABLE kept_all AS SELECT * FROM kept_maps")
+            drop_kept(con)
+            con.execute("CREATE TEMP TABLE kept_all AS SELECT * FROM kept_maps")
             con.unregister("kept_maps")
             silver_out = _silver_tables(con, ctx, multi=len(load_ids) > 1)
-            con.execute("DROP TABLE IF EXISTS kept_all")
+            drop_kept(con)
         finally:
             con.close()
         first.silver = _finish_silver(ctx, {t: [rows] for t, rows in silver_out.items()}, load_ids)
@@ -1050,7 +1051,7 @@ def _transform_sql(
     rejects = _validate_sql(con, records, ctx.now)
     # Silver first: should it fail, nothing of this batch has reached the quarantine yet.
     silver_out = _silver_tables(con, ctx, multi=len(names) > 1)
-    con.execute("DROP TABLE IF EXISTS kept_all")
+    drop_kept(con)
     rejected = _quarantine_rejects(rejects, names, qs)
     return _Transformed(silver_out, rejected)
 
@@ -1059,7 +1060,7 @@ def _validate_sql(
     con: duckdb.DuckDBPyConnection, records: pa.Table, now: datetime
 ) -> list[pa.Table]:
     """The per-record half of ``_transform_sql``: validate and map ``records`` (``_f``,
-    ``_line``, ``text``), leaving the kept ones in the temp table ``kept_all``; returns the
+    ``_line``, ``text``), leaving the kept ones in the temp view ``kept_all``; returns the
     rejected ones (``_chunk_rejects`` tables). Needs ``known_classes`` and ``known_content``
     registered on ``con``. What it decides for a record depends only on that record, the
     earlier records of its own file (duplicates) and the known ids, so files may be validated
@@ -1072,10 +1073,12 @@ def _validate_sql(
     # record kept by an earlier chunk, so a repeat in a later chunk is a duplicate as within one;
     # the kept records of all chunks gather in ``kept_all``, from which silver rows (identity
     # resolution included) are made once.
+    drop_kept(con)
     con.execute("CREATE OR REPLACE TEMP TABLE seen (_f INTEGER, event_id VARCHAR, _line BIGINT)")
     rejects: list[pa.Table] = []
     step = max(int(CHUNK_LINES), 1)
-    for start in range(0, max(records.num_rows, 1), step):
+    chunks = range(0, max(records.num_rows, 1), step)
+    for k, start in enumerate(chunks):
         part = records.slice(start, step)
         con.register("src", part)
         # Stage 1: tier 1 on every record: the mapped fields, and whether the record is suspect
@@ -1110,16 +1113,35 @@ def _validate_sql(
         _precise_reasons(con, rules)
         _stages234(con)
         rejects.append(_chunk_rejects(con, part))
-        kept = "SELECT * EXCLUDE (ca) FROM fin WHERE code2 IS NULL"
-        if start == 0:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE kept_all AS {kept}")
-        else:
-            con.execute(f"INSERT INTO kept_all {kept}")
         con.execute("INSERT INTO seen SELECT _f, event_id, _line FROM fin WHERE code2 IS NULL")
+        con.execute(f"ALTER TABLE fin RENAME TO {_FIN}{k}")
         con.unregister("src")
-    for table in ("st", "src_rest", "precise", "ctx", "objs", "fin", "seen"):
+    # A view, not a copy: each chunk's decided rows stay where stage 4 wrote them.
+    kept = " UNION ALL ".join(
+        f"SELECT * FROM {_FIN}{k} WHERE code2 IS NULL" for k in range(len(chunks))
+    )
+    con.execute(f"CREATE TEMP VIEW kept_all AS {kept}")
+    for table in ("st", "src_rest", "precise", "ctx", "objs", "seen"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return rejects
+
+
+# Stage 4's table of each chunk, kept (renamed with the chunk's index) under ``kept_all``.
+_FIN = "fin_chunk_"
+
+
+def drop_kept(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop ``kept_all`` (the view ``_validate_sql`` leaves over its chunks' tables, or a table)
+    and those tables."""
+    views = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'kept_all' AND temporary"
+    ).fetchone()[0]
+    con.execute("DROP VIEW IF EXISTS kept_all" if views else "DROP TABLE IF EXISTS kept_all")
+    for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() "
+        f"WHERE temporary AND starts_with(table_name, '{_FIN}')"
+    ).fetchall():
+        con.execute(f"DROP TABLE {name}")
 
 
 def _stage1(
@@ -1253,7 +1275,7 @@ def _stages234(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE fin AS
         WITH j AS (
-            SELECT st.*, c.class_id AS ctx_class_id, c.has_class_like, c.ca_error,
+            SELECT st.* EXCLUDE (ca), c.class_id AS ctx_class_id, c.has_class_like, c.ca_error,
                 c.quiz_iri, o.content_id, o.object_class_id,
                 CASE
                     WHEN p.code IS NOT NULL THEN p.code
