@@ -45,6 +45,7 @@ demo: setup setup-spark ## Generate the demo school, run the whole pipeline, sta
 	bash scripts/demo.sh
 
 test: setup setup-spark lint browser ## Run linters and the whole test suite (what CI runs)
+	bash scripts/build_native.sh test
 	.venv/bin/pytest -n 2 --durations=30 $(PYTEST_ARGS)
 
 lint: setup ## ruff check + format check

@@ -1330,5 +1330,39 @@ mod tests {
             is_version("1.0.3") && is_version("1.0") && !is_version("1.0.") && !is_version("1.1")
         );
         assert!(is_mbox("mailto:a@b") && !is_mbox("mailto:a@@b") && !is_mbox("mailto:@b"));
+        assert!(is_uuid("063e19ae-cee7-4703-bed0-ae1c6c4d8d20"));
+        assert!(!is_uuid("063e19aecee74703bed0ae1c6c4d8d20xxxx"));
+    }
+
+    #[test]
+    fn numbers_are_canonical_only_as_duckdb_prints_them() {
+        assert!(canonical_number("0.0", true) && canonical_number("12.5", true));
+        assert!(canonical_number("412", false) && canonical_number("-3", false));
+        assert!(!canonical_number("1.50", true)); // printed 1.5
+        assert!(!canonical_number("-0", false)); // printed 0
+        assert!(!canonical_number("0.00001", true)); // printed 1e-5
+        assert!(!canonical_number("1234567890123456789", false));
+        let mut sc = Scanner::new(b"1e2");
+        assert!(sc.number().is_ok() && !sc.canon);
+    }
+
+    #[test]
+    fn a_clean_statement_is_decided_and_an_unusual_one_is_not() {
+        let clean = br#"{"id":"063e19ae-cee7-4703-bed0-ae1c6c4d8d20","actor":{"mbox":"mailto:A@B.c"},"verb":{"id":"http://x/v/answered"},"object":{"id":"http://x/q-1"},"result":{"duration":"PT1M30S"},"timestamp":"2026-09-01T10:00:00Z"}"#;
+        let row = parse_statement(clean)
+            .and_then(decide)
+            .ok()
+            .expect("decided");
+        assert_eq!(
+            (row.id_kind, &*row.id_value, &*row.verb),
+            ("email", "a@b.c", "answered")
+        );
+        assert_eq!(row.duration_s, Some(90.0));
+        let group = br#"{"id":"063e19ae-cee7-4703-bed0-ae1c6c4d8d20","actor":{"objectType":"Group","mbox":"mailto:a@b"},"verb":{"id":"http://x/v"},"object":{"id":"http://x/q"}}"#;
+        assert!(parse_statement(group).and_then(decide).is_err());
+        let repeated = br#"{"id":"063e19ae-cee7-4703-bed0-ae1c6c4d8d20","id":"063e19ae-cee7-4703-bed0-ae1c6c4d8d21"}"#;
+        assert!(parse_statement(repeated).is_err());
+        let positional = br#"{"actor":["x"]}"#; // an array is never read as an object
+        assert!(parse_statement(positional).is_err());
     }
 }

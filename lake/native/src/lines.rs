@@ -95,3 +95,20 @@ pub fn pack_lines<'py>(
     out.set_item("max_len", p.max_len)?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_numbered_checked_and_packed() {
+        let p = pack(b"{\"a\":1}\n\n \n\xff\n{}", 10);
+        assert_eq!(p.lines, 5);
+        assert_eq!(p.body, b"{\"a\":1} {}");
+        assert_eq!(p.offsets, vec![0, 7, 8, 10]);
+        assert_eq!(p.numbers, vec![11, 13, 15]);
+        assert_eq!(p.not_utf8, vec![(3, 11, 12)]);
+        assert_eq!(p.undecided, vec![2]); // " ": Python decides it is blank
+        assert_eq!(p.max_len, 8);
+    }
+}
