@@ -817,8 +817,7 @@ class XapiParser:
         try:
             _register_known(con, KnownIds.of(ctx))
             con.register("kept_maps", pa.concat_tables(kept))
-            drop_kept(con)
-            con.execute("CREATE TEMP TABLE kept_all AS SELECT * FROM kept_maps")
+            con.execute("CREATE OR REPLACE TEMP TABLE kept_all AS SELECT * FROM kept_maps")
             con.unregister("kept_maps")
             silver_out = _silver_tables(con, ctx, multi=len(load_ids) > 1)
             drop_kept(con)

@@ -260,9 +260,7 @@ def _native_piece(
         at = np.frombuffer(offsets, dtype=np.int32)
         rank = np.searchsorted(numbers, np.asarray(packed["undecided"]) + before + 1)
         body = memoryview(packed["body"])
-        lines = pa.array([bytes(body[at[k] : at[k + 1]]) for k in rank.tolist()], pa.binary())
-        blank = pc.equal(pc.utf8_trim_whitespace(lines.cast(pa.string())), "")
-        if pc.any(blank).as_py():
+        if _whitespace_only(body, at[rank], at[rank + 1] - at[rank]).any():
             return _python_piece(bytearray(data), before, name, q)
     for index, start, end in packed["not_utf8"]:
         quarantine_if_not_utf8(q, name, before + index + 1, bytes(data[start:end]))
@@ -324,7 +322,9 @@ def _trimmed_lines(
     return table if keep.all() else table.filter(pa.array(keep))
 
 
-def _whitespace_only(data: bytearray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def _whitespace_only(
+    data: bytearray | memoryview, starts: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
     """Mask over the given lines (UTF-8, newline excluded): those that are only whitespace, as
     Arrow's ``utf8_trim_whitespace`` (the shared reader's test) sees it."""
     lines = pa.array(

@@ -228,50 +228,7 @@ impl<'a> Scanner<'a> {
         }
         self.ws();
         match self.peek()? {
-            b'{' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b'}' {
-                    self.i += 1;
-                    return Ok(());
-                }
-                loop {
-                    self.ws();
-                    self.string()?;
-                    self.ws();
-                    self.eat(b':')?;
-                    self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b'}' => {
-                            self.i += 1;
-                            return Ok(());
-                        }
-                        _ => return Err(()),
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b']' {
-                    self.i += 1;
-                    return Ok(());
-                }
-                loop {
-                    self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Ok(());
-                        }
-                        _ => return Err(()),
-                    }
-                }
-            }
+            open @ (b'{' | b'[') => self.members(open, &mut |sc, _| sc.skip(depth + 1)),
             b'"' => self.string().map(|_| ()),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
@@ -303,24 +260,36 @@ impl<'a> Scanner<'a> {
 
     /// Walks an object, calling `f` with the scanner at each value; `f` must consume it.
     fn object(&mut self, f: &mut dyn FnMut(&mut Scanner<'a>, &str) -> R<()>) -> R<()> {
+        self.members(b'{', f)
+    }
+
+    /// Walks the members of an object (`open` = `{`, `f` gets each key) or an array (`[`, `f`
+    /// gets ""), calling `f` with the scanner at each value; `f` must consume it.
+    fn members(&mut self, open: u8, f: &mut dyn FnMut(&mut Scanner<'a>, &str) -> R<()>) -> R<()> {
+        let close = if open == b'{' { b'}' } else { b']' };
         self.ws();
-        self.eat(b'{')?;
+        self.eat(open)?;
         self.ws();
-        if self.peek()? == b'}' {
+        if self.peek()? == close {
             self.i += 1;
             return Ok(());
         }
         loop {
             self.ws();
-            let key = self.string()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
+            let key = if open == b'{' {
+                let key = self.string()?;
+                self.ws();
+                self.eat(b':')?;
+                self.ws();
+                key
+            } else {
+                Cow::Borrowed("")
+            };
             f(self, &key)?;
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
-                b'}' => {
+                c if c == close => {
                     self.i += 1;
                     return Ok(());
                 }
