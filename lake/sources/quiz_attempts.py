@@ -140,6 +140,11 @@ def _validation_sql(now: dt.datetime) -> str:
     typed = ", ".join(
         [f"{e} AS {c}_ts" for c, e in ts.items()] + [f"{e} AS {c}_n" for c, e in num.items()]
     )
+    # A rejected row's response columns are null: its values may not even cast (an attempt
+    # number too large for BIGINT), and only its code, reason and line are read.
+    response = ",\n        ".join(
+        f"CASE WHEN _rule IS NULL THEN {expr} END AS {col}" for col, expr in _RESPONSE_COLUMNS
+    )
     return f"""
     WITH typed AS (
         SELECT *, {typed},
@@ -151,15 +156,44 @@ def _validation_sql(now: dt.datetime) -> str:
     ), ruled AS (
         SELECT r.*, {rule} AS _rule FROM typed r
     )
-    SELECT * EXCLUDE (_rule), {code} AS code, {reason} AS reason FROM ruled
+    SELECT _line, {code} AS code, {reason} AS reason,
+        {response}
+    FROM ruled
     """
+
+
+# The item response of a row that passed every rule of its own fields (``_validation_sql``):
+# (column, SQL over the typed row).
+_RESPONSE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("attempt_id", "attempt_id"),
+    ("item_id", "item_id"),
+    ("answered_date", "CAST(answered_at_ts AS DATE)"),
+    ("answered_at", "answered_at_ts"),
+    ("student_id", "student_id"),
+    ("class_id", "class_id"),
+    ("quiz_id", "quiz_id"),
+    ("response", "response"),
+    ("is_correct", "correct = 'true'"),
+    (
+        "score",
+        "coalesce(score_n, CASE WHEN correct = 'true' THEN coalesce(max_score_n, 1.0) "
+        "ELSE 0.0 END)",
+    ),
+    ("max_score", "coalesce(max_score_n, 1.0)"),
+    ("duration_s", "duration_s_n"),
+    ("attempt_number", "CAST(attempt_number_n AS BIGINT)"),
+    ("started_at", "started_at_ts"),
+    ("submitted_at", "submitted_at_ts"),
+)
 
 
 # The batch-level rules, run by ``reduce_units`` on each file's candidates (the rows that passed
 # every rule above) with the classes known by then: the class must be known (the last rule);
 # then, among the rows still good, a repeated (attempt, item) is a duplicate of its first line,
 # and the attempt's first good row fixes its student, class and quiz. Same order as one query
-# over the file would apply them; only the class rule needs the lake.
+# over the file would apply them; only the class rule needs the lake. The query returns the
+# verdicts only (``_line``, ``code``, ``reason`` of each rejected row; ``_verdicts`` places
+# them), so the candidates are neither copied nor sorted again.
 _BATCH_RULES_SQL = """
 WITH checked AS (
     SELECT c.*,
@@ -189,16 +223,19 @@ WITH checked AS (
         min(_line) AS head_line
     FROM deduped WHERE code IS NULL GROUP BY attempt_id
 )
-SELECT d.* REPLACE (
+SELECT d._line,
     CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
          THEN 'invalid_value' ELSE d.code END AS code,
     CASE WHEN h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
          THEN 'student_id/class_id/quiz_id differ from the attempt''s line ' || h.head_line
-         ELSE d.reason END AS reason)
+         ELSE d.reason END AS reason
 FROM deduped d
 LEFT JOIN heads h ON d.code IS NULL AND h.attempt_id = d.attempt_id
-ORDER BY d._line
+WHERE d.code IS NOT NULL OR h.head <> d.student_id || chr(0) || d.class_id || chr(0) || d.quiz_id
 """
+
+# The columns of a candidate response the batch rules read.
+_BATCH_RULE_COLUMNS = ("_line", "attempt_id", "item_id", "student_id", "class_id", "quiz_id")
 
 
 def _bronze_records(bronze: pa.Table, file: str, lines: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -209,6 +246,26 @@ def _bronze_records(bronze: pa.Table, file: str, lines: pa.ChunkedArray) -> pa.C
     if at.null_count:
         raise RuntimeError(f"{file}: rejected rows missing from bronze")
     return bronze.column("record").take(rows.take(at))
+
+
+def _raw_of(records: pa.Table, rows: pa.Table) -> pa.ChunkedArray:
+    """The ``_raw`` text of the records at ``rows``'s lines."""
+    at = pc.index_in(rows.column("_line"), value_set=records.column("_line"))
+    return records.column("_raw").take(at)
+
+
+def _verdicts(
+    con: duckdb.DuckDBPyConnection, candidates: pa.Table, known: pa.Table
+) -> tuple[pa.Array, pa.Array]:
+    """The batch rules' ``code`` and ``reason`` of each of ``candidates`` (null where it
+    passes), with ``known`` the classes known."""
+    con.register("candidates", candidates.select(list(_BATCH_RULE_COLUMNS)))
+    con.register("known", known)
+    verdicts = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+    con.unregister("candidates")
+    con.unregister("known")
+    at = pc.index_in(candidates.column("_line"), value_set=verdicts.column("_line"))
+    return verdicts.column("code").take(at), verdicts.column("reason").take(at)
 
 
 def _ruled(candidates: pa.Table, known: pa.Table) -> pa.Table:
@@ -226,12 +283,91 @@ def _ruled(candidates: pa.Table, known: pa.Table) -> pa.Table:
     redo = pc.is_in(candidates.column("attempt_id"), value_set=attempts)
     con = connect()
     try:
-        con.register("candidates", candidates.filter(redo).drop_columns(list(_MAP_ONLY)))
-        con.register("known", known)
-        again = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+        code, reason = _verdicts(con, candidates.filter(redo), known)
     finally:
         con.close()
-    return pa.concat_tables([spec.filter(pc.invert(redo)), again]).sort_by("_line")
+    # The redone rows' verdicts, in their places among the others'.
+    at = pc.cumulative_sum(pc.cast(redo, pa.int64()))
+    at = pc.if_else(redo, pc.subtract(at, 1), pa.scalar(None, pa.int64()))
+    out = {"code": code, "reason": reason}
+    for name, values in out.items():
+        i = spec.schema.get_field_index(name)
+        spec = spec.set_column(i, name, pc.if_else(redo, values.take(at), spec.column(name)))
+    return spec
+
+
+# Columns of a quiz map's kept rows that only the reduce reads.
+_MAP_ONLY = ("_batch_code", "_batch_reason", "_file")
+
+_ATTEMPTS_SQL = """
+SELECT attempt_id,
+    arg_min(student_id, _line) AS student_id,
+    arg_min(class_id, _line) AS class_id,
+    arg_min(quiz_id, _line) AS quiz_id,
+    min(attempt_number) AS attempt_number,
+    min(coalesce(started_at, answered_at)) AS started_at,
+    max(coalesce(submitted_at, answered_at)) AS submitted_at,
+    sum(score) AS score,
+    sum(max_score) AS max_score,
+    min(answered_date) AS first_date,
+    max(answered_date) AS last_date
+FROM kept GROUP BY attempt_id
+"""
+
+# The columns of a candidate response the batch rules read.
+_BATCH_RULE_COLUMNS = ("_line", "attempt_id", "item_id", "student_id", "class_id", "quiz_id")
+
+
+def _bronze_records(bronze: pa.Table, file: str, lines: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The bronze ``record`` of each of ``file``'s ``lines`` (by positions, so the large
+    ``record`` column is only read at them)."""
+    rows = pa.array(np.flatnonzero(pc.equal(bronze.column("_source_file"), file).to_numpy()))
+    at = pc.index_in(lines, value_set=bronze.column("_line").take(rows))
+    if at.null_count:
+        raise RuntimeError(f"{file}: rejected rows missing from bronze")
+    return bronze.column("record").take(rows.take(at))
+
+
+def _verdicts(
+    con: duckdb.DuckDBPyConnection, candidates: pa.Table, known: pa.Table
+) -> tuple[pa.Array, pa.Array]:
+    """The batch rules' ``code`` and ``reason`` of each of ``candidates`` (null where it
+    passes), with ``known`` the classes known."""
+    con.register("candidates", candidates.select(list(_BATCH_RULE_COLUMNS)))
+    con.register("known", known)
+    verdicts = con.sql(_BATCH_RULES_SQL).to_arrow_table()
+    con.unregister("candidates")
+    con.unregister("known")
+    at = pc.index_in(candidates.column("_line"), value_set=verdicts.column("_line"))
+    return verdicts.column("code").take(at), verdicts.column("reason").take(at)
+
+
+def _ruled(candidates: pa.Table, known: pa.Table) -> pa.Table:
+    """One file's candidates with the batch rules' ``code`` and ``reason``, in line order. The
+    rules after the class rule work within an attempt, so the map's verdicts stand for every
+    attempt none of whose rows names an unknown class; the rules run again, with the classes
+    known now, on the rows of the other attempts only."""
+    spec = candidates.drop_columns(["_file"]).rename_columns(
+        {"_batch_code": "code", "_batch_reason": "reason"}
+    )
+    unknown = pc.invert(pc.is_in(candidates.column("class_id"), value_set=known.column(0)))
+    if not pc.any(unknown).as_py():
+        return spec
+    attempts = pc.unique(candidates.column("attempt_id").filter(unknown))
+    redo = pc.is_in(candidates.column("attempt_id"), value_set=attempts)
+    con = connect()
+    try:
+        code, reason = _verdicts(con, candidates.filter(redo), known)
+    finally:
+        con.close()
+    # The redone rows' verdicts, in their places among the others'.
+    at = pc.cumulative_sum(pc.cast(redo, pa.int64()))
+    at = pc.if_else(redo, pc.subtract(at, 1), pa.scalar(None, pa.int64()))
+    out = {"code": code, "reason": reason}
+    for name, values in out.items():
+        i = spec.schema.get_field_index(name)
+        spec = spec.set_column(i, name, pc.if_else(redo, values.take(at), spec.column(name)))
+    return spec
 
 
 # Columns of a quiz map's kept rows that only the reduce reads.
@@ -343,23 +479,21 @@ class QuizAttemptsParser:
         result.bronze["responses"] = _concat(result.bronze.get("responses"), rec.bronze)
         con = connect()
         try:
-            con.register("records", rec.table)
+            con.register("records", rec.table.drop_columns(["_raw"]))
             checked = con.sql(_validation_sql(now)).to_arrow_table()
-            con.register("checked", checked)
-            bad = checked.filter(pc.is_valid(checked.column("code")))
-            add_quarantine(q, name, bad.select(["_line", "_raw", "code", "reason"]))
-            candidates = con.sql(_RESPONSES_SQL).to_arrow_table()
+            con.unregister("records")
+            rejected = pc.is_valid(checked.column("code"))
+            bad = checked.filter(rejected).select(["_line", "code", "reason"])
+            add_quarantine(q, name, bad.append_column("_raw", _raw_of(rec.table, bad)))
+            candidates = checked.filter(pc.invert(rejected)).drop_columns(["code", "reason"])
             # The batch-level rules, run here as if every class were known: when it is (as
             # ``reduce_units`` checks), their verdicts stand and the reduce only reads them.
-            con.register("candidates", candidates)
-            con.execute(
-                "CREATE TEMP TABLE known AS SELECT DISTINCT class_id AS known_class_id "
-                "FROM candidates"
-            )
-            ruled = con.sql(_BATCH_RULES_SQL).to_arrow_table()
-            candidates = ruled.rename_columns({"code": "_batch_code", "reason": "_batch_reason"})
+            known = pc.unique(candidates.column("class_id"))
+            code, reason = _verdicts(con, candidates, pa.table({"known_class_id": known}))
         finally:
             con.close()
+        candidates = candidates.append_column("_batch_code", code)
+        candidates = candidates.append_column("_batch_reason", reason)
         result.files.append(
             FileCount(
                 name,
