@@ -175,7 +175,7 @@ def read_csv(
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
-                use_threads=False, block_size=max(1 << 20, min(len(data) + 1, (1 << 31) - 1))
+                use_threads=False, block_size=_csv_block_size(len(data), newlines, spans_lines)
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -219,6 +219,23 @@ def read_csv(
     table = table.append_column("_line", pa.array(lines, pa.int64()))
     rows_in = table.num_rows + malformed + bad_encoding
     return CsvRead(table=table, rows_in=rows_in, quarantined=malformed + bad_encoding)
+
+
+# Bytes Arrow's CSV reader parses at a time: 16 MiB blocks read a 270 MB file in half the time
+# one block for the whole file takes (0.5 s instead of 1.0 s), with the same rows and row numbers.
+CSV_BLOCK_BYTES = 1 << 24
+
+
+def _csv_block_size(size: int, newlines: np.ndarray, spans_lines: bool) -> int:
+    """The block size for a CSV of ``size`` bytes: a record may not straddle two blocks, so a
+    block holds at least two of the longest lines, and the whole file when quoted values span
+    lines (a record's length is then not a line's)."""
+    whole = min(size + 1, (1 << 31) - 1)
+    if spans_lines:
+        return max(1 << 20, whole)
+    bounds = np.concatenate([np.full(1, -1, np.int64), newlines, np.full(1, size, np.int64)])
+    longest = int(np.diff(bounds).max())
+    return max(1 << 20, min(whole, max(CSV_BLOCK_BYTES, 2 * longest + 1)))
 
 
 def _split_header(header: str, delimiter: str) -> list[str]:

@@ -1,0 +1,64 @@
+"""The shared CSV reader (``lake.sources.common.read_csv``): reading in blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import lake.sources.common as common
+from lake.quarantine import QuarantineBuilder
+
+
+def _read(path: Path, block_bytes: int, monkeypatch: pytest.MonkeyPatch) -> tuple[pa.Table, list]:
+    monkeypatch.setattr(common, "CSV_BLOCK_BYTES", block_bytes)
+    q = QuarantineBuilder()
+    read = common.read_csv(path, path.name, q)
+    rejected = q.to_table().select(["line", "reason_code", "reason"]).to_pylist()
+    return read.table, rejected
+
+
+@pytest.mark.parametrize("spanning", [False, True], ids=["lines", "quoted-newlines"])
+def test_csv_read_in_blocks_matches_one_block_with_long_and_malformed_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spanning: bool
+) -> None:
+    # Rows longer than a 1 MiB block, malformed rows between blocks, a blank line, and (in
+    # one case) a quoted value holding newlines, which makes the reader take the whole file.
+    long_value = "x" * 1_500_000
+    rows = []
+    for i in range(40):
+        rows.append(f"{i},a{i},b{i}")
+        if i % 7 == 3:
+            rows.append(f"{i},{long_value},c")
+        if i % 9 == 5:
+            rows.append(f"{i},only-two")
+        if i == 20:
+            rows.append("")
+        if spanning and i == 30:
+            rows.append(f'{i},"two\nlines",d')
+    path = tmp_path / "rows.csv"
+    path.write_bytes(("id,name,note\n" + "\n".join(rows) + "\n").encode())
+
+    blocks, blocks_rejected = _read(path, 1 << 20, monkeypatch)
+    whole, whole_rejected = _read(path, 1 << 30, monkeypatch)
+
+    assert blocks.equals(whole)
+    assert blocks_rejected == whole_rejected
+    assert len(blocks_rejected) == 4
+    assert blocks.num_rows == 40 + 6 + (1 if spanning else 0)
+    assert max(len(v or "") for v in blocks.column("name").to_pylist()) == len(long_value)
+
+
+def test_csv_block_size_holds_two_longest_lines_or_the_whole_file() -> None:
+    size = 100_000_000
+    short_lines = np.arange(100, size, 100, dtype=np.int64)
+    assert common._csv_block_size(size, short_lines, spans_lines=False) == common.CSV_BLOCK_BYTES
+    # The longest line (10 MB, between offsets 100 and 10,000,100) needs a block of two of it.
+    tail = np.arange(10_000_200, 30_000_000, 100, dtype=np.int64)
+    long_line = np.concatenate([np.array([100, 10_000_100], np.int64), tail])
+    assert common._csv_block_size(30_000_000, long_line, spans_lines=False) == 2 * 10_000_000 + 1
+    # Never more than the file, and the whole file when quoted values span lines.
+    assert common._csv_block_size(15_000_000, long_line[:2], spans_lines=False) == 15_000_001
+    assert common._csv_block_size(size, short_lines, spans_lines=True) == size + 1
