@@ -213,9 +213,9 @@ def _piece_lines(
     Raises ``_OversizedRecordError`` for a line longer than ``MAX_RECORD_BYTES``.
     """
     if isinstance(data, memoryview) or (data and b"\r" not in data):
-        packed = xapi_native.pack_lines(data, before)
-        if packed is not None:
-            return _native_piece(data, packed, before, name, q)
+        parts = xapi_native.pack_lines(data, before)
+        if parts is not None:
+            return _native_piece(data, parts, before, name, q)
     assert isinstance(data, bytearray)  # a mapped piece comes only with the native splitter
     return _python_piece(data, before, name, q)
 
@@ -244,31 +244,35 @@ def _python_piece(
 
 def _native_piece(
     data: bytearray | memoryview,
-    packed: dict[str, Any],
+    parts: list[dict[str, Any]],
     before: int,
     name: str,
     q: QuarantineBuilder,
 ) -> tuple[pa.Table, int, int]:
-    """``_piece_lines`` from the native splitter's result (``xapi_native.pack_lines``). A piece
+    """``_piece_lines`` from the native splitter's result (``xapi_native.pack_lines``: the
+    piece's parts, each packed by its own thread; a chunk of the text column each). A piece
     with a line of Unicode whitespace only, which the splitter leaves to Python to recognise,
     goes through the Python path instead."""
-    if packed["max_len"] > MAX_RECORD_BYTES:
+    if max(p["max_len"] for p in parts) > MAX_RECORD_BYTES:
         raise _OversizedRecordError
-    numbers = np.frombuffer(packed["numbers"], dtype=np.int64)
-    offsets = packed["offsets"]
-    if packed["undecided"]:
-        at = np.frombuffer(offsets, dtype=np.int32)
-        rank = np.searchsorted(numbers, np.asarray(packed["undecided"]) + before + 1)
-        body = memoryview(packed["body"])
-        if _whitespace_only(body, at[rank], at[rank + 1] - at[rank]).any():
-            return _python_piece(bytearray(data), before, name, q)
-    for index, start, end in packed["not_utf8"]:
+    tables = []
+    for part in parts:
+        numbers = np.frombuffer(part["numbers"], dtype=np.int64)
+        offsets = part["offsets"]
+        if part["undecided"]:
+            at = np.frombuffer(offsets, dtype=np.int32)
+            rank = np.searchsorted(numbers, np.asarray(part["undecided"]) + before + 1)
+            body = memoryview(part["body"])
+            if _whitespace_only(body, at[rank], at[rank + 1] - at[rank]).any():
+                return _python_piece(bytearray(data), before, name, q)
+        text = pa.StringArray.from_buffers(
+            len(numbers), pa.py_buffer(offsets), pa.py_buffer(part["body"])
+        )
+        tables.append(pa.table({"_line": pa.array(numbers), "text": text}))
+    bad = [b for p in parts for b in p["not_utf8"]]
+    for index, start, end in bad:
         quarantine_if_not_utf8(q, name, before + index + 1, bytes(data[start:end]))
-    text = pa.StringArray.from_buffers(
-        len(numbers), pa.py_buffer(offsets), pa.py_buffer(packed["body"])
-    )
-    table = pa.table({"_line": pa.array(numbers), "text": text})
-    return table, packed["lines"], len(packed["not_utf8"])
+    return pa.concat_tables(tables), sum(p["lines"] for p in parts), len(bad)
 
 
 def _packed_lines(

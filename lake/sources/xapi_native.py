@@ -50,12 +50,17 @@ def _arrays(part: dict[str, Any]) -> dict[str, pa.Array]:
     }
 
 
-def pack_lines(data: bytearray | memoryview, before: int) -> dict[str, Any] | None:
+# A piece is split by up to THREADS threads, in parts of at least this many bytes.
+PACK_PART_BYTES = 16 * 1024 * 1024
+
+
+def pack_lines(data: bytearray | memoryview, before: int) -> list[dict[str, Any]] | None:
     """The native line splitter's result for one piece of a JSON-lines file without carriage
-    returns (see ``lake/native/src/lines.rs``), or None when the extension is not available."""
+    returns, a dict per part the piece was split into (see ``lake/native/src/lines.rs``), or
+    None when the extension is not available."""
     if not available() or _native is None:
         return None
-    return _native.pack_lines(memoryview(data).cast("B"), before)
+    return _native.pack_lines(memoryview(data).cast("B"), before, THREADS, PACK_PART_BYTES)
 
 
 def scan(records: pa.Table) -> pa.Table | None:

@@ -37,11 +37,16 @@ TRICKY: dict[str, bytes] = {
 }
 
 
-@pytest.fixture(autouse=True, params=["native", "numpy"])
+@pytest.fixture(autouse=True, params=["native", "native-parts", "numpy"])
 def splitter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test runs with the native line splitter (``lake/native``) and without it."""
-    monkeypatch.setenv("LEARNSMART_XAPI_NATIVE", "1" if request.param == "native" else "0")
-    assert xapi_native.available() == (request.param == "native")
+    """Every test runs with the native line splitter (``lake/native``), with it cutting every
+    piece into parts packed by three threads, and without it."""
+    native = request.param != "numpy"
+    monkeypatch.setenv("LEARNSMART_XAPI_NATIVE", "1" if native else "0")
+    if request.param == "native-parts":
+        monkeypatch.setattr(xapi_native, "PACK_PART_BYTES", 1)
+        monkeypatch.setattr(xapi_native, "THREADS", 3)
+    assert xapi_native.available() == native
     return str(request.param)
 
 
