@@ -1302,7 +1302,10 @@ def _stages234(con: duckdb.DuckDBPyConnection) -> None:
             SELECT j.*, coalesce(s._line, d.first_line) AS first_line
             FROM j
             LEFT JOIN dups d ON d._f = j._f AND d.event_id = j.event_id AND j.code2 IS NULL
-            LEFT JOIN seen s ON s._f = j._f AND s.event_id = j.event_id AND j.code2 IS NULL
+            -- Earlier chunks' ids narrowed to this chunk's first: a join straight on ``seen``
+            -- hashed every earlier id again in each chunk (0.4 s to 0.8 s a chunk at 5M).
+            LEFT JOIN (SELECT * FROM seen SEMI JOIN j USING (_f, event_id)) s
+                ON s._f = j._f AND s.event_id = j.event_id AND j.code2 IS NULL
         )
         SELECT * EXCLUDE (first_line) REPLACE (
             CASE WHEN first_line < _line THEN {_q(Reason.DUPLICATE_RECORD)}
