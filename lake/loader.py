@@ -50,6 +50,7 @@ from lake.sources.base import (
     UnsupportedFileError,
     splits_its_parse,
 )
+from lake.sources.common import is_gzip
 from lake.tables import (
     BRONZE_TABLES,
     LOAD_ID,
@@ -635,7 +636,7 @@ def _stamp_quarantine(q: pa.Table, unit: LoadUnit, now: datetime) -> pa.Table:
 
 def _raw_lines(path: Path) -> list[bytes]:
     data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
+    if is_gzip(data):
         with contextlib.suppress(OSError, EOFError, zlib.error):
             data = gzip.decompress(data)
     return data.splitlines() or [b""]

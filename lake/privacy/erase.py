@@ -69,6 +69,7 @@ from deltalake import DeltaTable, write_deltalake
 
 from lake import io
 from lake.settings import LakeSettings
+from lake.sources.common import is_gzip
 from lake.tables import LOADS, silver
 
 REDACTED = "[erased]"
@@ -507,7 +508,7 @@ def _process_payload(
 ) -> tuple[bytes | None, int, int]:
     """New bytes of one file (None: delete it), records removed, records redacted."""
     lower = name.lower()
-    if data[:2] == b"\x1f\x8b":
+    if is_gzip(data):
         try:
             inner = gzip.decompress(data)
         except (OSError, EOFError):
@@ -985,7 +986,7 @@ class Scanner:
             return True
         if depth > 3:
             return False
-        if data[:2] == b"\x1f\x8b":
+        if is_gzip(data):
             with contextlib.suppress(OSError, EOFError):
                 return self.bytes_hit(gzip.decompress(data), depth + 1)
         if data[:4] == b"PK\x03\x04":

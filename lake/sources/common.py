@@ -56,10 +56,18 @@ class FileReadError(ValueError):
     """The file as a whole cannot be read (corrupt gzip, missing header columns, ...)."""
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(data: bytes) -> bool:
+    """Whether ``data`` begins as gzip does (by magic number: file names are not trusted)."""
+    return data[:2] == GZIP_MAGIC
+
+
 def read_bytes(path: Path) -> bytes:
     """File bytes, gunzipped when the file is gzip (by magic number, whatever its name)."""
     data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
+    if is_gzip(data):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:

@@ -36,6 +36,7 @@ from lake.sources.common import (
     LinesRead,
     byte_positions,
     distinct_sorted,
+    is_gzip,
     quarantine_if_not_utf8,
     read_lines,
 )
@@ -95,7 +96,7 @@ def _pieces(path: Path, piece_bytes: int) -> Iterator[bytearray]:
         magic = raw.read(2)
         raw.seek(0)
         size = os.fstat(raw.fileno()).st_size
-        zipped = magic == b"\x1f\x8b"
+        zipped = is_gzip(magic)
         stream = gzip.GzipFile(fileobj=raw) if zipped else raw
 
         def budget() -> int:
@@ -173,7 +174,7 @@ def _mapped_pieces(path: Path, piece_bytes: int) -> Iterator[bytearray | memoryv
 
 def _is_gzip(path: Path) -> bool:
     with path.open("rb") as f:
-        return f.read(2) == b"\x1f\x8b"
+        return is_gzip(f.read(2))
 
 
 def read_lines_fast(
