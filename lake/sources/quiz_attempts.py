@@ -192,8 +192,8 @@ _RESPONSE_COLUMNS: tuple[tuple[str, str], ...] = (
 # then, among the rows still good, a repeated (attempt, item) is a duplicate of its first line,
 # and the attempt's first good row fixes its student, class and quiz. Same order as one query
 # over the file would apply them; only the class rule needs the lake. The query returns the
-# verdicts only (``_line``, ``code``, ``reason`` of each rejected row; ``_verdicts`` places
-# them), so the candidates are neither copied nor sorted again.
+# verdicts only (``_line``, ``code``, ``reason`` of each rejected row; ``_placed`` puts them
+# beside the candidates), so the candidates are neither copied nor sorted again.
 _BATCH_RULES_SQL = """
 WITH checked AS (
     SELECT c.*,
@@ -248,23 +248,21 @@ def _bronze_records(bronze: pa.Table, file: str, lines: pa.ChunkedArray) -> pa.C
     return bronze.column("record").take(rows.take(at))
 
 
-def _raw_of(records: pa.Table, rows: pa.Table) -> pa.ChunkedArray:
-    """The ``_raw`` text of the records at ``rows``'s lines."""
-    at = pc.index_in(rows.column("_line"), value_set=records.column("_line"))
-    return records.column("_raw").take(at)
-
-
-def _verdicts(
-    con: duckdb.DuckDBPyConnection, candidates: pa.Table, known: pa.Table
-) -> tuple[pa.Array, pa.Array]:
-    """The batch rules' ``code`` and ``reason`` of each of ``candidates`` (null where it
-    passes), with ``known`` the classes known."""
+def _verdicts(con: duckdb.DuckDBPyConnection, candidates: pa.Table, known: pa.Table) -> pa.Table:
+    """The batch rules' verdicts on ``candidates`` with ``known`` the classes known: ``_line``,
+    ``code`` and ``reason`` of each rejected row."""
     con.register("candidates", candidates.select(list(_BATCH_RULE_COLUMNS)))
     con.register("known", known)
     verdicts = con.sql(_BATCH_RULES_SQL).to_arrow_table()
     con.unregister("candidates")
     con.unregister("known")
-    at = pc.index_in(candidates.column("_line"), value_set=verdicts.column("_line"))
+    return verdicts
+
+
+def _placed(verdicts: pa.Table, lines: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ...]:
+    """``code`` and ``reason`` of ``verdicts`` at each of a file's ``lines`` (null where the
+    line has no verdict)."""
+    at = pc.index_in(lines, value_set=verdicts.column("_line"))
     return verdicts.column("code").take(at), verdicts.column("reason").take(at)
 
 
@@ -283,16 +281,13 @@ def _ruled(candidates: pa.Table, known: pa.Table) -> pa.Table:
     redo = pc.is_in(candidates.column("attempt_id"), value_set=attempts)
     con = connect()
     try:
-        code, reason = _verdicts(con, candidates.filter(redo), known)
+        verdicts = _verdicts(con, candidates.filter(redo), known)
     finally:
         con.close()
-    # The redone rows' verdicts, in their places among the others'.
-    at = pc.cumulative_sum(pc.cast(redo, pa.int64()))
-    at = pc.if_else(redo, pc.subtract(at, 1), pa.scalar(None, pa.int64()))
-    out = {"code": code, "reason": reason}
-    for name, values in out.items():
+    placed = _placed(verdicts, spec.column("_line"))
+    for name, values in zip(("code", "reason"), placed, strict=True):
         i = spec.schema.get_field_index(name)
-        spec = spec.set_column(i, name, pc.if_else(redo, values.take(at), spec.column(name)))
+        spec = spec.set_column(i, name, pc.if_else(redo, values, spec.column(name)))
     return spec
 
 
@@ -394,12 +389,14 @@ class QuizAttemptsParser:
             con.unregister("records")
             rejected = pc.is_valid(checked.column("code"))
             bad = checked.filter(rejected).select(["_line", "code", "reason"])
-            add_quarantine(q, name, bad.append_column("_raw", _raw_of(rec.table, bad)))
+            raw = _bronze_records(rec.bronze, name, bad.column("_line"))
+            add_quarantine(q, name, bad.append_column("_raw", raw))
             candidates = checked.filter(pc.invert(rejected)).drop_columns(["code", "reason"])
             # The batch-level rules, run here as if every class were known: when it is (as
             # ``reduce_units`` checks), their verdicts stand and the reduce only reads them.
             known = pc.unique(candidates.column("class_id"))
-            code, reason = _verdicts(con, candidates, pa.table({"known_class_id": known}))
+            verdicts = _verdicts(con, candidates, pa.table({"known_class_id": known}))
+            code, reason = _placed(verdicts, candidates.column("_line"))
         finally:
             con.close()
         candidates = candidates.append_column("_batch_code", code)
