@@ -25,7 +25,9 @@ fn maybe_space(c: u8) -> bool {
     c <= b' ' || c >= 0x7F
 }
 
-fn pack(data: &[u8], before: i64) -> Packed {
+/// The lines of `data`, numbered from 1 and indexed from 0 within it (`pack_parts` shifts
+/// them to the piece).
+fn pack(data: &[u8]) -> Packed {
     let mut p = Packed {
         body: Vec::with_capacity(data.len()),
         offsets: vec![0],
@@ -56,7 +58,7 @@ fn pack(data: &[u8], before: i64) -> Packed {
         }
         p.body.extend_from_slice(line);
         p.offsets.push(p.body.len() as i32);
-        p.numbers.push(before + index + 1);
+        p.numbers.push(index + 1);
     }
     p
 }
@@ -76,12 +78,12 @@ fn pack_parts(data: &[u8], before: i64, threads: usize, min_part: usize) -> Vec<
     }
     cuts.push(data.len());
     let mut parts: Vec<Packed> = if cuts.len() == 2 {
-        vec![pack(data, 0)]
+        vec![pack(data)]
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> = cuts
                 .windows(2)
-                .map(|w| s.spawn(move || pack(&data[w[0]..w[1]], 0)))
+                .map(|w| s.spawn(move || pack(&data[w[0]..w[1]])))
                 .collect();
             handles
                 .into_iter()
@@ -156,7 +158,7 @@ mod tests {
 
     #[test]
     fn lines_are_numbered_checked_and_packed() {
-        let p = pack(b"{\"a\":1}\n\n \n\xff\n{}", 10);
+        let p = pack_parts(b"{\"a\":1}\n\n \n\xff\n{}", 10, 1, 1).remove(0);
         assert_eq!(p.lines, 5);
         assert_eq!(p.body, b"{\"a\":1} {}");
         assert_eq!(p.offsets, vec![0, 7, 8, 10]);
@@ -178,7 +180,7 @@ mod tests {
             .chain([b"{\"last\":1}".to_vec()])
             .flatten()
             .collect();
-        let whole = pack(&data, 7);
+        let whole = pack_parts(&data, 7, 1, 1).remove(0);
         for (threads, min_part) in [(2, 1), (3, 1), (8, 100), (2, 100_000)] {
             let parts = pack_parts(&data, 7, threads, min_part);
             assert!(parts.len() <= threads);
