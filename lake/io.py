@@ -7,10 +7,13 @@ Dagster executor may run several loads at once and they share the quarantine and
 from __future__ import annotations
 
 import fcntl
+import json
+import math
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -21,8 +24,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
+from deltalake.transaction import AddAction
 
 from lake.settings import LakeSettings
 from lake.tables import LOAD_ID, LOADED_AT, MergePolicy, TableSpec
@@ -104,12 +109,19 @@ def delta_dataset(
     storage handler, scanning threads call back into Python, and about half the processes here
     aborted at exit ("terminate called without an active exception", status 134).
     """
-    uri = dt.table_uri
-    if "://" not in uri or uri.startswith("file://"):
-        root = unquote(urlparse(uri).path) if uri.startswith("file://") else uri
-        local = pafs.SubTreeFileSystem(root, pafs.LocalFileSystem())
+    root = local_root(dt)
+    if root is not None:
+        local = pafs.SubTreeFileSystem(str(root), pafs.LocalFileSystem())
         return dt.to_pyarrow_dataset(partitions=partitions, filesystem=local)
     return dt.to_pyarrow_dataset(partitions=partitions)
+
+
+def local_root(dt: DeltaTable) -> Path | None:
+    """The folder of a table on the local file system; None for a table elsewhere."""
+    uri = dt.table_uri
+    if uri.startswith("file://"):
+        return Path(unquote(urlparse(uri).path))
+    return None if "://" in uri else Path(uri)
 
 
 def read_delta(
@@ -216,9 +228,120 @@ def replace_load(
                 dt, data, mode="overwrite", predicate=predicate, writer_properties=WRITER
             )
         else:
-            write_deltalake(dt, data, mode="append", writer_properties=WRITER)
+            append(dt, spec, data)
         _after_write(dt)
     return data.num_rows
+
+
+# Rows per data file written by ``append`` (and per row group): about 45 MB of zstd for the
+# xAPI bronze text, so readers still split a large load over their threads.
+APPEND_FILE_ROWS = 1 << 20
+# String columns whose min or max is longer than this get no min/max statistics (a raw record's
+# text would otherwise be copied twice into the log); the log still counts their nulls.
+STATS_MAX_CHARS = 64
+
+
+def append(dt: DeltaTable, spec: TableSpec, data: pa.Table) -> None:
+    """Append ``data`` (already conformed to ``spec``) to ``dt`` in one commit; the caller
+    holds the table's lock.
+
+    The files are written by Arrow's Parquet writer (zstd level 1, as ``WRITER``) and added
+    to the log through delta-rs' transaction API, with the statistics Delta readers skip
+    files by. For 800 MB of raw xAPI text this took 0.8 s of CPU against 1.2-1.6 s through
+    ``write_deltalake``, whose partition split copies every row once more. A table that is
+    not on the local file system, or is partitioned by anything but non-null dates, goes
+    through ``write_deltalake``."""
+    parts = list(spec.partition_by)
+    root = local_root(dt)
+    if root is None or not _arrow_appendable(data, parts):
+        write_deltalake(dt, data, mode="append", writer_properties=WRITER)
+        return
+    stamp = int(datetime.now(UTC).timestamp() * 1000)
+    actions = []
+    for values, rows in _partition_rows(data, parts):
+        folder = "/".join(f"{c}={v}" for c, v in values.items())
+        for start in range(0, rows.num_rows, APPEND_FILE_ROWS):
+            piece = rows.slice(start, APPEND_FILE_ROWS)
+            relative = f"{folder}/" if folder else ""
+            relative += f"part-{start // APPEND_FILE_ROWS:05d}-{uuid.uuid4()}-c000.zstd.parquet"
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(
+                piece,
+                target,
+                compression="zstd",
+                compression_level=1,
+                row_group_size=APPEND_FILE_ROWS,
+            )
+            stats = _file_stats(pq.ParquetFile(target).metadata, piece.schema)
+            actions.append(
+                AddAction(
+                    path=relative,
+                    size=target.stat().st_size,
+                    partition_values=values,
+                    modification_time=stamp,
+                    data_change=True,
+                    stats=json.dumps(stats),
+                )
+            )
+    dt.create_write_transaction(
+        actions, mode="append", schema=dt.schema(), partition_by=parts or None
+    )
+
+
+def _arrow_appendable(data: pa.Table, parts: list[str]) -> bool:
+    """Whether ``append`` may write ``data`` itself: partition values are then dates, which
+    need no escaping in a path and are never null."""
+    return data.num_rows > 0 and all(
+        pa.types.is_date32(data.schema.field(c).type) and data.column(c).null_count == 0
+        for c in parts
+    )
+
+
+def _partition_rows(data: pa.Table, parts: list[str]) -> Iterator[tuple[dict[str, str], pa.Table]]:
+    """The rows of each partition (partition columns dropped, as Delta stores them in the
+    path), with the partition values as the log writes them."""
+    if not parts:
+        yield {}, data
+        return
+    keys = data.select(parts).group_by(parts, use_threads=False).aggregate([])
+    for row in keys.to_pylist():
+        rows = data
+        if keys.num_rows > 1:
+            mask = None
+            for c, v in row.items():
+                equal = pc.equal(data.column(c), pa.scalar(v, data.schema.field(c).type))
+                mask = equal if mask is None else pc.and_(mask, equal)
+            rows = data.filter(mask)
+        yield {c: v.isoformat() for c, v in row.items()}, rows.drop_columns(parts)
+
+
+def _file_stats(meta: pq.FileMetaData, schema: pa.Schema) -> dict[str, Any]:
+    """Delta file statistics from a Parquet footer: rows, nulls per column, and min/max for
+    numbers, dates, booleans and short strings. Timestamps get no min/max: the log would hold
+    them in milliseconds, and a truncated maximum would let a reader skip a file it needs."""
+    mins: dict[str, Any] = {}
+    maxs: dict[str, Any] = {}
+    nulls: dict[str, int] = {}
+    for j, f in enumerate(schema):
+        chunks = [meta.row_group(r).column(j).statistics for r in range(meta.num_row_groups)]
+        if any(s is None for s in chunks):
+            continue
+        nulls[f.name] = sum(s.null_count for s in chunks)
+        bounded = [s for s in chunks if s.has_min_max]
+        if not bounded or pa.types.is_timestamp(f.type):
+            continue
+        lo, hi = min(s.min for s in bounded), max(s.max for s in bounded)
+        if isinstance(lo, str) and max(len(lo), len(hi)) > STATS_MAX_CHARS:
+            continue
+        if isinstance(lo, bytes):
+            continue
+        if isinstance(lo, date):
+            lo, hi = lo.isoformat(), hi.isoformat()
+        if isinstance(lo, float) and not (math.isfinite(lo) and math.isfinite(hi)):
+            continue
+        mins[f.name], maxs[f.name] = lo, hi
+    return {"numRecords": meta.num_rows, "minValues": mins, "maxValues": maxs, "nullCount": nulls}
 
 
 def loads_predicate(spec: TableSpec, load_ids: Sequence[str]) -> str:

@@ -153,3 +153,92 @@ def test_dedupe_on_key_upsert_folds_last_non_null_per_column() -> None:
     data = pa.table({"k": ["s1", "s2", "s1"], "g": ["F", "M", None], "r": [None, None, "Wales"]})
     folded = io.dedupe_on_key(data, ("k",), io.MergePolicy.UPSERT).to_pylist()
     assert folded == [{"k": "s1", "g": "F", "r": "Wales"}, {"k": "s2", "g": "M", "r": None}]
+
+
+def _bronze_rows(days: list[date], records: list[str | None]) -> pa.Table:
+    now = datetime(2026, 9, 1, 8, 30, 15, 123456, tzinfo=UTC)
+    n = len(days)
+    return pa.table(
+        {
+            "_load_id": ["L1"] * n,
+            "_source_file": ["xapi/a.jsonl"] * n,
+            "_line": list(range(1, n + 1)),
+            "_ingested_at": [now] * n,
+            "_ingest_date": days,
+            "record": records,
+        },
+        schema=bronze_spec("xapi", "statements").schema,
+    )
+
+
+def test_append_writes_one_file_per_date_partition_with_statistics(
+    settings: LakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(io, "APPEND_FILE_ROWS", 2)  # three rows of one day: two files
+    spec = bronze_spec("xapi", "statements")
+    d1, d2 = date(2026, 9, 1), date(2026, 9, 2)
+    long_record = "x" * (io.STATS_MAX_CHARS + 1)
+    rows = _bronze_rows([d1, d2, d1, d1], ["{}", None, long_record, '{"a":1}'])
+    io.replace_load(settings, spec, rows, ["L1"])
+
+    dt = io.open_existing(settings, spec)
+    assert dt is not None
+    back = io.read(settings, spec).sort_by("_line")
+    assert back.equals(rows)  # every value, timestamps to the microsecond, partition dates
+    adds = pa.table(dt.get_add_actions(flatten=False)).to_pylist()
+    by_day: dict[str, list[dict]] = {}
+    for add in adds:
+        day = add["partition"]["_ingest_date"].isoformat()
+        by_day.setdefault(day, []).append(add)
+        assert add["path"].startswith(f"_ingest_date={day}/")
+    assert sorted(by_day) == ["2026-09-01", "2026-09-02"]
+    assert sorted(a["num_records"] for a in by_day["2026-09-01"]) == [1, 2]
+    (day2,) = by_day["2026-09-02"]
+    assert day2["null_count"]["record"] == 1
+    assert day2["min"]["_line"] == 2 and day2["max"]["_line"] == 2
+    # No min/max for timestamps (the log keeps milliseconds) nor for strings past the limit.
+    for add in by_day["2026-09-01"]:
+        assert add["min"]["_ingested_at"] is None
+        if add["num_records"] == 2:
+            assert add["min"]["record"] is None and add["max"]["record"] is None
+            assert add["min"]["_line"] == 1 and add["max"]["_line"] == 3
+
+
+def test_append_statistics_let_a_reader_skip_files(settings: LakeSettings) -> None:
+    spec = bronze_spec("xapi", "statements")
+    io.replace_load(settings, spec, _bronze_rows([date(2026, 9, 1)] * 2, ["{}", "{}"]), ["L1"])
+    second = _bronze_rows([date(2026, 9, 1)] * 2, ["{}", "{}"])
+    second = second.set_column(2, "_line", pa.array([10, 11], pa.int64()))
+    io.replace_load(settings, spec, second, ["L1"])
+    dt = io.open_existing(settings, spec)
+    assert dt is not None
+    dataset = io.delta_dataset(dt)
+    # The log's statistics become each file's guarantee: only the second file can match.
+    fragments = list(dataset.get_fragments(filter=pa.compute.field("_line") >= 10))
+    assert len(fragments) == 1
+    assert fragments[0].to_table().column("_line").to_pylist() == [10, 11]
+
+
+def test_append_of_a_table_not_partitioned_by_dates_goes_through_delta_rs(
+    settings: LakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = io.write_deltalake
+
+    def spy(*args: object, **kwargs: object) -> None:
+        calls.append(str(kwargs.get("mode")))
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(io, "write_deltalake", spy)
+    spec = bronze_spec("xapi", "statements")
+    rows = _bronze_rows([date(2026, 9, 1)], ["{}"])
+    nulls = rows.set_column(4, "_ingest_date", pa.nulls(1, pa.date32()))
+    dt = io.open_table(settings, spec)
+    calls.clear()
+    with io.table_lock(settings, spec):
+        io.append(dt, spec, nulls)  # a null partition value: delta-rs writes it
+    assert calls == ["append"]
+    calls.clear()
+    io.replace_load(settings, spec, rows, ["L1"])
+    assert calls == []
+    assert io.read(settings, spec).num_rows == 2
