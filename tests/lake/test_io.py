@@ -196,9 +196,14 @@ def test_append_writes_one_file_per_date_partition_with_statistics(
     (day2,) = by_day["2026-09-02"]
     assert day2["null_count"]["record"] == 1
     assert day2["min"]["_line"] == 2 and day2["max"]["_line"] == 2
-    # No min/max for timestamps (the log keeps milliseconds) nor for strings past the limit.
+    # Timestamps in milliseconds, the minimum rounded down and the maximum up (the rows are at
+    # .123456); no min/max for strings past the limit.
+    stamps = pa.table(dt.get_add_actions(flatten=True)).select(
+        ["min._ingested_at", "max._ingested_at"]
+    )
+    assert set(stamps.column(0).to_pylist()) == {datetime(2026, 9, 1, 8, 30, 15, 123000, UTC)}
+    assert set(stamps.column(1).to_pylist()) == {datetime(2026, 9, 1, 8, 30, 15, 124000, UTC)}
     for add in by_day["2026-09-01"]:
-        assert add["min"]["_ingested_at"] is None
         if add["num_records"] == 2:
             assert add["min"]["record"] is None and add["max"]["record"] is None
             assert add["min"]["_line"] == 1 and add["max"]["_line"] == 3
