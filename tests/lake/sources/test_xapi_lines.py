@@ -125,4 +125,10 @@ def test_random_files_read_like_the_shared_reader(
 ) -> None:
     path = tmp_path / "f.jsonl"
     path.write_bytes(b"\n".join(lines) + (b"\n" if final_newline and lines else b""))
-    _same(_read(read_lines_fast, path, piece_bytes=piece_bytes), _read(read_lines, path))
+    try:
+        ref = _read(read_lines, path)
+    except FileReadError:  # random bytes that begin as gzip does: both readers refuse the file
+        with pytest.raises(FileReadError, match="corrupt gzip"):
+            _read(read_lines_fast, path, piece_bytes=piece_bytes)
+        return
+    _same(_read(read_lines_fast, path, piece_bytes=piece_bytes), ref)
