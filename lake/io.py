@@ -324,8 +324,14 @@ def _file_stats(meta: pq.FileMetaData, rows: pa.Table) -> dict[str, Any]:
     mins: dict[str, Any] = {}
     maxs: dict[str, Any] = {}
     nulls: dict[str, int] = {}
+    # The footer lists leaf columns: a list column is "<name>.list.element" and shifts every
+    # column after it, so columns are found by path, and nested ones get no statistics.
+    leaves = {meta.schema.column(k).path: k for k in range(meta.num_columns)}
     for j, f in enumerate(rows.schema):
-        chunks = [meta.row_group(r).column(j).statistics for r in range(meta.num_row_groups)]
+        k = leaves.get(f.name)
+        if k is None or pa.types.is_nested(f.type):
+            continue
+        chunks = [meta.row_group(r).column(k).statistics for r in range(meta.num_row_groups)]
         if any(s is None for s in chunks):
             continue
         nulls[f.name] = sum(s.null_count for s in chunks)

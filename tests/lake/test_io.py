@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
@@ -247,3 +248,38 @@ def test_append_of_a_table_not_partitioned_by_dates_goes_through_delta_rs(
     io.replace_load(settings, spec, rows, ["L1"])
     assert calls == []
     assert io.read(settings, spec).num_rows == 2
+
+
+def test_first_merge_appends_with_statistics_of_the_right_columns_after_list_columns(
+    settings: LakeSettings,
+) -> None:
+    # The footer counts a list column as a leaf "<name>.list.element"; the columns after the
+    # four lists of silver/items (max_score, position) must get their own statistics.
+    rows = pa.Table.from_pylist(
+        [
+            {"item_id": "i1", "option_ids": ["a", "b"], "skill_ids": ["s"], "max_score": 2.0,
+             "position": 7},
+            {"item_id": "i2", "option_ids": None, "skill_ids": [], "max_score": 1.0,
+             "position": 3},
+        ]
+    )  # fmt: skip
+    spec = silver("items")
+    io.merge(settings, spec, rows, "L1")
+    dt = io.open_existing(settings, spec)
+    assert dt is not None
+    (add,) = pa.table(dt.get_add_actions(flatten=True)).to_pylist()
+    assert (add["min.max_score"], add["max.max_score"]) == (1.0, 2.0)
+    assert (add["min.position"], add["max.position"]) == (3, 7)
+    assert (add["min.item_id"], add["max.item_id"]) == ("i1", "i2")
+    # No min/max for a list column (its footer statistics are its elements'), in the log itself.
+    log = io.table_path(settings, spec) / "_delta_log" / f"{dt.version():020d}.json"
+    (stats,) = [
+        json.loads(json.loads(line)["add"]["stats"])
+        for line in log.read_text().splitlines()
+        if '"add"' in line
+    ]
+    assert "option_ids" not in stats["minValues"] and "skill_ids" not in stats["maxValues"]
+    assert stats["minValues"]["position"] == 3
+    back = io.read(settings, spec).sort_by("item_id")
+    assert back.column("option_ids").to_pylist() == [["a", "b"], None]
+    assert back.column("position").to_pylist() == [7, 3]
