@@ -266,14 +266,16 @@ def append(dt: DeltaTable, spec: TableSpec, data: pa.Table) -> None:
             relative += f"part-{start // APPEND_FILE_ROWS:05d}-{uuid.uuid4()}-c000.zstd.parquet"
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
+            footer: list[pq.FileMetaData] = []
             pq.write_table(
                 piece,
                 target,
                 compression="zstd",
                 compression_level=1,
                 row_group_size=APPEND_FILE_ROWS,
+                metadata_collector=footer,
             )
-            stats = _file_stats(pq.ParquetFile(target).metadata, piece)
+            stats = _file_stats(footer[0], piece)
             actions.append(
                 AddAction(
                     path=relative,

@@ -90,26 +90,26 @@ def quarantine_if_not_utf8(q: QuarantineBuilder, name: str, line_no: int, line: 
     return False
 
 
-# Above this many lines with a non-ASCII byte, a file is first decoded whole (in C) before its
-# lines are decoded one by one (in a Python loop) to find the bad ones.
+# Above this many non-ASCII bytes, a file is first decoded whole (in C) before the lines that
+# hold them are decoded one by one (in a Python loop) to find the bad ones.
 DECODE_WHOLE_ABOVE = 4096
 
 
 def _blank_bad_encoding(data: bytes, name: str, q: QuarantineBuilder) -> tuple[bytes, int]:
     """Replace lines that are not UTF-8 by empty lines (keeping numbering); quarantine them.
     Only lines holding a byte >= 0x80 can be bad, so only those are decoded one by one; a file
-    with many of them is decoded whole first, as it is then usually valid."""
+    with many such bytes is decoded whole first, as it is then usually valid."""
     high = byte_positions(data, lambda b: b >= 0x80)
     if not high.size:
         return data, 0
-    newlines = byte_positions(data, lambda b: b == 10)
-    suspects = distinct_sorted(line_of(newlines, high))
-    if suspects.size > DECODE_WHOLE_ABOVE:
+    if high.size > DECODE_WHOLE_ABOVE:
         try:
             data.decode("utf-8")
             return data, 0
         except UnicodeDecodeError:
             pass
+    newlines = byte_positions(data, lambda b: b == 10)
+    suspects = distinct_sorted(line_of(newlines, high))
     starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])
     ends = np.append(newlines, np.int64(len(data)))  # exclusive, newline not included
     pieces: list[bytes] = []
