@@ -1,17 +1,21 @@
 """Ingest benchmark: xAPI events + quiz item responses to silver, against the plain-read floor.
 
-For the demo school's event files of N events it times, in the same run and on the same files:
+The files: N xAPI statements and R quiz item responses (default 300,000, the issue's workload)
+cut from one generated day of the demo school (the first N lines of its statements file and the
+first R rows of its responses file; its roster and content whole), cached per (N, R, seed).
+On them it times, in the same run and on the same files:
   (a) the floor: DuckDB ``read_json`` of the statements flattened to the fields silver keeps plus
       a plain CSV read of the quiz responses, then ``write_deltalake`` of both, no validation;
   (b) ours: ``lake.loader.ingest`` of the xapi and quiz_attempts sources into a lake that already
       holds the roster and content (validation, identity, quarantine, bronze, merge, ledger).
 Each phase runs in its own process, so peak RSS is that phase's alone.
 
-    python bench/ingest.py [--events 1000000] [--json]
+    python bench/ingest.py [--events 1000000] [--responses 300000] [--json]
 
 Prints events/s, peak RSS and ratio = floor_s / ours_s (1.0 = as fast as the bare read; the
-target is >= 0.5). With --json, one JSON line with events, responses, floor_s, ours_s, ratio,
-peak_rss_mb (ours) and floor_peak_rss_mb.
+target is >= 0.5). With --json, one JSON line with events, responses (silver item responses: the
+quiz file's and the xAPI ``answered`` statements'), quiz_responses (rows of the quiz file),
+floor_s, ours_s, ratio, peak_rss_mb (ours) and floor_peak_rss_mb.
 """
 
 from __future__ import annotations
@@ -31,13 +35,22 @@ sys.path.insert(0, str(ROOT))
 
 # The generator's 100K-daily-active-user day averages about this many statements per student.
 EVENTS_PER_STUDENT_GUESS = 40
+# ... and at least this many (33 measured at 25K and 125K students): a day of events / this many
+# students holds N statements to cut.
+EVENTS_PER_STUDENT_MIN = 30
+RESPONSES_DEFAULT = 300_000
 CACHE = Path(os.environ.get("LEARNSMART_BENCH_CACHE", Path.home() / ".cache/learnsmart/bench"))
 
 
 def _landing_for(events: int, seed: int) -> Path:
+    """The cached landing folder of one generated day for about ``events`` statements (every
+    source; ``bench/engines.py`` loads them all)."""
+    return _day(max(100, events // EVENTS_PER_STUDENT_GUESS), seed)
+
+
+def _day(students: int, seed: int) -> Path:
     from lake.demo import generate
 
-    students = max(100, events // EVENTS_PER_STUDENT_GUESS)
     landing = CACHE / f"landing-s{students}-d1-seed{seed}"
     if not (landing / ".complete").exists():
         shutil.rmtree(landing, ignore_errors=True)
@@ -49,6 +62,38 @@ def _landing_for(events: int, seed: int) -> Path:
             file=sys.stderr,
         )
     return landing
+
+
+def _bench_landing(events: int, responses: int, seed: int) -> Path:
+    """The benchmark's files: exactly ``events`` statements and ``responses`` quiz responses,
+    cut from a generated day large enough to hold them (see the module docstring)."""
+    landing = CACHE / f"ingest-e{events}-r{responses}-seed{seed}"
+    if (landing / ".complete").exists():
+        return landing
+    shutil.rmtree(landing, ignore_errors=True)
+    day = _day(max(100, -(-events // EVENTS_PER_STUDENT_MIN)), seed)
+    for source in ("oneroster", "content"):
+        shutil.copytree(day / source, landing / source)
+    for source, keep, header in (("xapi", events, 0), ("quiz_attempts", responses, 1)):
+        (src,) = _files(day, source)
+        target = landing / Path(src).relative_to(day)
+        target.parent.mkdir(parents=True)
+        if _copy_lines(Path(src), target, keep + header) < keep + header:
+            raise SystemExit(f"{src} holds fewer than {keep} records: generate a larger day")
+    (landing / ".complete").write_text("ok")
+    return landing
+
+
+def _copy_lines(src: Path, target: Path, lines: int) -> int:
+    """Copy the first ``lines`` lines of ``src`` to ``target``; returns how many it copied."""
+    copied = 0
+    with src.open("rb") as fin, target.open("wb") as fout:
+        for line in fin:
+            if copied == lines:
+                break
+            fout.write(line)
+            copied += 1
+    return copied
 
 
 def _files(landing: Path, source: str) -> list[str]:
@@ -142,8 +187,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    ap.add_argument("--events", type=int, default=1_000_000, help="xAPI statements to load")
     ap.add_argument(
-        "--events", type=int, default=1_000_000, help="xAPI statements to load (approx.)"
+        "--responses", type=int, default=RESPONSES_DEFAULT, help="quiz item responses to load"
     )
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--json", action="store_true", help="print one JSON line")
@@ -157,7 +203,9 @@ def main() -> None:
         print(json.dumps(fn(args.landing, args.out)))
         return
 
-    landing = _landing_for(args.events, args.seed)
+    if args.events < 1 or args.responses < 0:
+        ap.error("--events must be at least 1 and --responses at least 0")
+    landing = _bench_landing(args.events, args.responses, args.seed)
     with tempfile.TemporaryDirectory(prefix="learnsmart-bench-") as tmp:
         floor, floor_rss = _run_phase("floor", landing, Path(tmp))
         ours, ours_rss = _run_phase("ours", landing, Path(tmp))
@@ -165,6 +213,7 @@ def main() -> None:
     result = {
         "events": int(floor["events"]),
         "responses": int(ours["responses"]),
+        "quiz_responses": int(floor["responses"]),
         "silver_events": int(ours["events"]),
         "rows_quarantined": int(ours["quarantined"]),
         "floor_s": round(floor["seconds"], 2),
@@ -179,6 +228,7 @@ def main() -> None:
         return
     print(f"events (statements)     {result['events']:>12,}")
     print(f"item responses (silver) {result['responses']:>12,}")
+    print(f"quiz file responses     {result['quiz_responses']:>12,}")
     for label, secs, rss in (
         ("floor: read+flatten+write", result["floor_s"], result["floor_peak_rss_mb"]),
         ("ours:  load to silver    ", result["ours_s"], result["peak_rss_mb"]),
