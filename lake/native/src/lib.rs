@@ -114,8 +114,8 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> R<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.i;
-        let end = start + memchr::memchr2(b'"', b'\\', &self.b[start..]).ok_or(())?;
-        if self.b[start..end].iter().any(|&c| c < 0x20) {
+        let end = special_byte(self.b, start).ok_or(())?;
+        if self.b[end] < 0x20 {
             return Err(());
         }
         self.i = end;
@@ -364,6 +364,9 @@ fn canonical_number(tok: &str, fraction: bool) -> bool {
     if tok == "0.0" {
         return true;
     }
+    if let Some(canon) = canonical_fraction(tok) {
+        return canon;
+    }
     match tok.parse::<f64>() {
         Ok(v) => {
             let a = v.abs();
@@ -371,6 +374,26 @@ fn canonical_number(tok: &str, fraction: bool) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// `canonical_number` of a number with a fraction and at most 15 significant digits, without
+/// printing it (None: more digits, decide by printing). Such a decimal is the shortest that
+/// reads back as its double (any two decimals of at most 15 digits are different doubles), so
+/// it prints as itself unless its fraction ends in a superfluous zero; only the range is read
+/// from the value.
+fn canonical_fraction(tok: &str) -> Option<bool> {
+    let (int, frac) = tok.trim_start_matches('-').split_once('.')?;
+    let significant = int.trim_start_matches('0').len()
+        + if int.trim_start_matches('0').is_empty() {
+            frac.trim_start_matches('0').len()
+        } else {
+            frac.len()
+        };
+    if significant > 15 {
+        return None;
+    }
+    let a = tok.parse::<f64>().ok()?.abs();
+    Some((1e-3..1e15).contains(&a) && (frac == "0" || !frac.ends_with('0')))
 }
 
 /// What stage 1 reads of one statement.
@@ -581,6 +604,34 @@ fn parse_context<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
 
 // ---- the rules' patterns, each no looser than its regular expression in xapi.py ----
 
+/// The offset of the first byte at or after `i` that ends the plain run of a JSON string: a
+/// quote, a backslash or a control character. Eight bytes at a time: strings are mostly short
+/// (keys, ids), where one pass of word tests beats `memchr` and a second pass for controls.
+#[inline]
+fn special_byte(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        let quote = w ^ (ONES * b'"' as u64);
+        let slash = w ^ (ONES * b'\\' as u64);
+        // A byte's high bit is set when it is zero (quote, slash) or below 0x20 (w itself): the
+        // lowest such byte is exact, a borrow only marks bytes above it.
+        let hits = (quote.wrapping_sub(ONES) & !quote)
+            | (slash.wrapping_sub(ONES) & !slash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        let hits = hits & HIGH;
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
+}
+
 /// RE2's `\s` is `[\t\n\f\r ]`; \v is refused too, to be safe.
 fn is_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
@@ -628,15 +679,24 @@ fn is_sha1(s: &str) -> bool {
 
 /// 8-4-4-4-12 hex digits (DuckDB's UUID cast accepts these and more).
 fn is_uuid(s: &str) -> bool {
+    const HEX: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = (c as u8).is_ascii_hexdigit();
+            c += 1;
+        }
+        t
+    };
     let b = s.as_bytes();
-    b.len() == 36
-        && b[8] == b'-'
-        && b[13] == b'-'
-        && b[18] == b'-'
-        && b[23] == b'-'
-        && [&b[0..8], &b[9..13], &b[14..18], &b[19..23], &b[24..36]]
-            .iter()
-            .all(|part| part.iter().all(u8::is_ascii_hexdigit))
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return false;
+    }
+    let mut bad = false;
+    for (i, &c) in b.iter().enumerate() {
+        bad |= !HEX[c as usize] & !matches!(i, 8 | 13 | 18 | 23);
+    }
+    !bad
 }
 
 /// `^1\.0(\.\d+)?$`
@@ -778,17 +838,42 @@ fn name_segment(s: &str) -> &str {
     }
 }
 
+/// `s` in ASCII lower case, borrowed when it already is (ids mostly are).
+fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        s
+    }
+}
+
+/// `s` from byte `at` on (a char boundary), borrowed when `s` is.
+fn sub(s: Cow<'_, str>, at: usize) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[at..]),
+        Cow::Owned(o) => Cow::Owned(o[at..].to_owned()),
+    }
+}
+
+/// `name_segment` of `s`, borrowed when `s` is.
+fn segment(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(name_segment(b)),
+        Cow::Owned(o) => Cow::Owned(name_segment(&o).to_owned()),
+    }
+}
+
 /// Stage 1's mapped row of a clean statement.
 struct Row<'a> {
-    event_id: String,
+    event_id: Cow<'a, str>,
     ts: Option<Cow<'a, str>>,
     stored: Option<Cow<'a, str>>,
     verb_id: Cow<'a, str>,
-    verb: String,
+    verb: Cow<'a, str>,
     activity_id: Cow<'a, str>,
     obj_type: Option<Cow<'a, str>>,
-    ref_id: String,
-    object_type: Option<String>,
+    ref_id: Cow<'a, str>,
+    object_type: Option<Cow<'a, str>>,
     id_kind: &'static str,
     id_value: Cow<'a, str>,
     duration_s: Option<f64>,
@@ -833,12 +918,12 @@ fn decide(st: Statement<'_>) -> R<Row<'_>> {
         if !is_mbox(&m) || !m.is_ascii() {
             return Err(());
         }
-        ("email", Cow::Owned(m[7..].to_ascii_lowercase()))
+        ("email", lower(sub(m, 7)))
     } else if let Some(h) = st.sha1 {
         if !is_sha1(&h) {
             return Err(());
         }
-        ("mbox_sha1sum", Cow::Owned(h.to_ascii_lowercase()))
+        ("mbox_sha1sum", lower(h))
     } else {
         let o = st.openid.ok_or(())?;
         if !is_iri(&o) {
@@ -895,19 +980,14 @@ fn decide(st: Statement<'_>) -> R<Row<'_>> {
         return Err(());
     }
     let canon = [st.cext, st.rext, st.ca].iter().flatten().all(|(_, c)| *c);
-    let object_type = st
-        .def_type
-        .as_deref()
-        .map(name_segment)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+    let object_type = st.def_type.map(segment).filter(|s| !s.is_empty());
     Ok(Row {
-        event_id: id.to_ascii_lowercase(),
+        event_id: lower(id),
         ts: st.ts,
         stored: st.stored,
-        verb: name_segment(&verb_id).to_owned(),
+        verb: segment(verb_id.clone()),
         verb_id,
-        ref_id: obj_id.to_ascii_lowercase(),
+        ref_id: lower(obj_id.clone()),
         activity_id: obj_id,
         obj_type: st.obj_type,
         object_type,
@@ -1313,6 +1393,119 @@ mod tests {
         assert!(!canonical_number("1234567890123456789", false));
         let mut sc = Scanner::new(b"1e2");
         assert!(sc.number().is_ok() && !sc.canon);
+    }
+
+    /// A small deterministic generator for the checks against reference implementations.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> usize {
+            (self.next() % n) as usize
+        }
+    }
+
+    #[test]
+    fn special_byte_finds_what_a_byte_by_byte_search_finds() {
+        let alphabet = [
+            b'a', b'"', b'\\', 0x1F, 0x20, 0x00, 0x7F, 0x80, 0xC3, 0xFF, b'Z', b'!',
+        ];
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let len = rng.below(40);
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.below(4) == 0 {
+                        alphabet[rng.below(alphabet.len() as u64)]
+                    } else {
+                        b'a' + rng.below(26) as u8
+                    }
+                })
+                .collect();
+            let from = if len == 0 { 0 } else { rng.below(len as u64) };
+            let naive = b[from..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .map(|p| from + p);
+            assert_eq!(special_byte(&b, from), naive, "{b:?} from {from}");
+        }
+    }
+
+    #[test]
+    fn the_fraction_shortcut_agrees_with_printing_the_number() {
+        let printed = |tok: &str| {
+            let v: f64 = tok.parse().unwrap();
+            (1e-3..1e15).contains(&v.abs()) && format!("{v:?}") == tok
+        };
+        let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
+        let mut decided = 0;
+        for _ in 0..200_000 {
+            let int = match rng.below(4) {
+                0 => "0".to_string(),
+                _ => {
+                    let n = 1 + rng.below(17);
+                    let mut d = (1 + rng.below(9)).to_string();
+                    for _ in 1..n {
+                        d.push(char::from(b'0' + rng.below(10) as u8));
+                    }
+                    d
+                }
+            };
+            let frac: String = (0..1 + rng.below(17))
+                .map(|_| char::from(b'0' + [0, 0, 5, rng.below(10) as u8][rng.below(4)]))
+                .collect();
+            let sign = if rng.below(3) == 0 { "-" } else { "" };
+            let tok = format!("{sign}{int}.{frac}");
+            if let Some(canon) = canonical_fraction(&tok) {
+                decided += 1;
+                assert_eq!(canon, printed(&tok), "{tok}");
+            }
+            assert_eq!(
+                canonical_number(&tok, true),
+                tok == "0.0" || printed(&tok),
+                "{tok}"
+            );
+        }
+        assert!(
+            decided > 50_000,
+            "the shortcut decided only {decided} tokens"
+        );
+    }
+
+    #[test]
+    fn ids_are_lower_cased_and_borrowed_when_they_already_are() {
+        assert!(matches!(
+            lower(Cow::Borrowed("abc-1")),
+            Cow::Borrowed("abc-1")
+        ));
+        assert_eq!(lower(Cow::Borrowed("AbC-1")), "abc-1");
+        assert!(matches!(
+            segment(Cow::Borrowed("http://a/b/played")),
+            Cow::Borrowed("played")
+        ));
+        assert_eq!(segment(Cow::Owned("http://a/b#x/".to_string())), "x");
+        assert_eq!(sub(Cow::Borrowed("mailto:a@b"), 7), "a@b");
+        let mut uuid = *b"063e19ae-cee7-4703-bed0-ae1c6c4d8d20";
+        assert!(is_uuid(std::str::from_utf8(&uuid).unwrap()));
+        for i in 0..uuid.len() {
+            let keep = uuid[i];
+            for c in [b'g', b'-', b'A', b'0', b' '] {
+                uuid[i] = c;
+                let dash = matches!(i, 8 | 13 | 18 | 23);
+                let ok = if dash {
+                    c == b'-'
+                } else {
+                    c.is_ascii_hexdigit()
+                };
+                assert_eq!(is_uuid(std::str::from_utf8(&uuid).unwrap()), ok, "{i} {c}");
+            }
+            uuid[i] = keep;
+        }
     }
 
     #[test]
