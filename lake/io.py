@@ -10,7 +10,7 @@ import fcntl
 import json
 import math
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -128,9 +128,17 @@ def read_delta(
     dt: DeltaTable,
     columns: list[str] | None = None,
     partitions: list[tuple[str, str, Any]] | None = None,
+    skip_files: Collection[str] = (),
 ) -> pa.Table:
-    """The rows of a Delta table (``columns`` only, files pruned by ``partitions``)."""
-    return delta_dataset(dt, partitions).to_table(columns=columns)
+    """The rows of a Delta table (``columns`` only, files pruned by ``partitions``), leaving out
+    the data files of ``skip_files`` (as ``DeltaTable.file_uris`` names them; honoured for
+    local tables, which ``merge`` reports them for)."""
+    dataset = delta_dataset(dt, partitions)
+    root = local_root(dt)
+    if skip_files and root is not None and isinstance(dataset, ds.FileSystemDataset):
+        kept = [f for f in dataset.get_fragments() if str(root / f.path) not in skip_files]
+        dataset = ds.FileSystemDataset(kept, dataset.schema, dataset.format, dataset.filesystem)
+    return dataset.to_table(columns=columns)
 
 
 class MissingTableError(ValueError):
@@ -428,7 +436,10 @@ def merge_input(spec: TableSpec, data: pa.Table, load_id: str) -> pa.Table:
 
 
 def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str) -> dict[str, Any]:
-    """Merge rows into a keyed table by its merge policy; returns delta-rs merge metrics.
+    """Merge rows into a keyed table by its merge policy; returns delta-rs merge metrics, and
+    ``files_added``: the data files (``DeltaTable.file_uris``) that hold only rows of this
+    merge, when its commit added files and removed none (an insert-only merge, an append), else
+    empty.
 
     Rows repeating a key within ``data`` are reduced to one (by ``dedupe_on_key``) before
     merging. Into a table without rows the merge is a plain append (the same rows, one commit,
@@ -441,10 +452,15 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
     dt = open_table(settings, spec)
     with table_lock(settings, spec):
         dt.update_incremental()
-        if not dt.file_uris():
+        before = dt.file_uris()
+        if not before:
             append(dt, spec, data)
             _after_write(dt)
-            return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0}
+            return {
+                "num_target_rows_inserted": data.num_rows,
+                "num_target_rows_updated": 0,
+                "files_added": _files_added(before, dt),
+            }
         merger = dt.merge(
             writer_properties=WRITER,
             source=data,
@@ -457,7 +473,14 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
             merger = merger.when_matched_update(updates=plan.updates, predicate=plan.changed)
         metrics = merger.when_not_matched_insert_all().execute()
         _after_write(dt)
-        return metrics
+        return {**metrics, "files_added": _files_added(before, dt)}
+
+
+def _files_added(before: list[str], dt: DeltaTable) -> list[str]:
+    """The files ``dt`` (updated to the commit just made under the table's lock) holds beyond
+    ``before``; none when the commit also removed files (rewritten files mix old rows in)."""
+    old, now = set(before), set(dt.file_uris())
+    return sorted(now - old) if old <= now else []
 
 
 def merge_update(

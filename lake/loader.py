@@ -27,7 +27,7 @@ import time
 import traceback
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -473,12 +473,14 @@ def load_batch(
         }
         new_voids = combined.get("statement_voids")
         _mark_voided(settings, combined)
+        ours: dict[str, Collection[str]] = {}
         for table in sorted(combined, key=_SILVER_ORDER.index):
             metrics = write.merge(settings, silver(table), combined[table], ids[-1])
             inserted[table] = int(metrics.get("num_target_rows_inserted", 0))
             updated[table] = int(metrics.get("num_target_rows_updated", 0))
+            ours[table] = metrics.get("files_added", ())
         if new_voids is not None and new_voids.num_rows:
-            apply_voids(settings, new_voids.column("voided_statement_id"))
+            apply_voids(settings, new_voids.column("voided_statement_id"), ours)
     if side is not None:
         side.result()  # a failed bronze or quarantine write fails the load before the ledger
 
@@ -703,8 +705,17 @@ def _mark_voided(settings: LakeSettings, combined: dict[str, pa.Table]) -> None:
         combined[table] = rows
 
 
-def apply_voids(settings: LakeSettings, voided_ids: pa.ChunkedArray | pa.Array) -> None:
-    """Mark stored events and responses whose xAPI statements were just voided."""
+def apply_voids(
+    settings: LakeSettings,
+    voided_ids: pa.ChunkedArray | pa.Array,
+    marked_files: Mapping[str, Collection[str]] | None = None,
+) -> None:
+    """Mark stored events and responses whose xAPI statements were just voided.
+
+    ``marked_files``: per table, data files holding only rows that were marked on arrival
+    (``_mark_voided``: the batch's own rows, which ``io.merge`` reports as ``files_added``);
+    they are not read again. On a first load that is the whole table: the 1M-statement load
+    read back 1M statement ids (0.35 s) to find nothing to mark."""
     voids = pa.table({"voided_statement_id": pa.array(voided_ids.to_pylist(), pa.string())})
     for table in _VOIDABLE:
         spec = silver(table)
@@ -715,7 +726,11 @@ def apply_voids(settings: LakeSettings, voided_ids: pa.ChunkedArray | pa.Array) 
             dt.update_incremental()
             # The merge rewrites every file it touches: skip it when no stored row needs marking
             # (e.g. all were marked on arrival), which one read of two columns tells.
-            stored = io.read_delta(dt, ["statement_id", "is_voided"])
+            stored = io.read_delta(
+                dt, ["statement_id", "is_voided"], skip_files=(marked_files or {}).get(table, ())
+            )
+            if stored.num_rows == 0:
+                continue
             hit = pc.is_in(
                 stored.column("statement_id").cast(pa.string()),
                 value_set=voids.column(0).combine_chunks(),

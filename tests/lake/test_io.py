@@ -48,6 +48,29 @@ def test_merge_insert_only_keeps_first_version_of_an_event(settings: LakeSetting
     assert io.read(settings, spec).column("verb").to_pylist() == ["viewed"]
 
 
+def test_merge_reports_the_files_holding_only_its_own_rows(settings: LakeSettings) -> None:
+    spec = silver("learning_events")
+    ts = datetime(2026, 9, 1, 10, tzinfo=UTC)
+
+    def event(event_id: str, day: int) -> dict:
+        return {"event_id": event_id, "event_date": date(2026, 9, day), "occurred_at": ts}
+
+    first = io.merge(settings, spec, pa.Table.from_pylist([event("e1", 1)]), "a")
+    second = io.merge(settings, spec, pa.Table.from_pylist([event("e2", 1)]), "b")
+    dt = io.open_table(settings, spec)
+    assert len(first["files_added"]) == len(second["files_added"]) == 1
+    assert set(first["files_added"]) | set(second["files_added"]) == set(dt.file_uris())
+    rest = io.read_delta(dt, ["event_id"], skip_files=second["files_added"])
+    assert rest.column("event_id").to_pylist() == ["e1"]
+    assert io.read_delta(dt, ["event_id"], skip_files=[*first["files_added"], "x"]).num_rows == 1
+    # An upsert that rewrites a file mixes stored rows into it: no file is reported.
+    students = silver("students")
+    io.merge(settings, students, _students([{"student_id": "s1", "gender": "F"}]), "a")
+    rewrite = io.merge(settings, students, _students([{"student_id": "s1", "gender": "M"}]), "b")
+    assert rewrite["num_target_rows_updated"] == 1
+    assert rewrite["files_added"] == []
+
+
 def test_merge_folds_repeated_keys_in_one_batch_last_non_null_wins(settings: LakeSettings) -> None:
     spec = silver("students")
     batch = _students([{"student_id": "s1", "gender": "F"}, {"student_id": "s1", "gender": "M"}])

@@ -417,6 +417,21 @@ def test_voiding_in_either_arrival_order(lake: LakeSettings, void_first: bool) -
     assert (v["voided_statement_id"], v["voiding_statement_id"]) == (target["id"], void["id"])
 
 
+def test_a_void_marks_the_stored_target_while_the_batch_adds_new_events(
+    lake: LakeSettings,
+) -> None:
+    # The second load's own new event is in a file its merge added (not read back for voids);
+    # the stored target, in the first load's file, must still be found and marked.
+    target = statement()
+    _write(lake, "2026-09-01/a.jsonl", dumps_lines([target]))
+    _ingest(lake)
+    fresh = statement()
+    _write(lake, "2026-09-02/b.jsonl", dumps_lines([fresh, _void(target["id"])]))
+    _ingest(lake)
+    voided = {e["event_id"]: e["is_voided"] for e in _rows(lake, "learning_events")}
+    assert voided == {target["id"]: True, fresh["id"]: False}
+
+
 def test_staff_actors_and_voiding_actors_are_not_made_students(lake: LakeSettings) -> None:
     io.merge(
         lake,
