@@ -1086,6 +1086,7 @@ def _validate_sql(
         # json_transform runs only on valid JSON (try() would double its cost); should it still
         # fail, try() it is.
         fast = xapi_native.scan(part)
+        native = fast is not None
         if fast is None:
             rest = "src"
         else:
@@ -1093,12 +1094,13 @@ def _validate_sql(
             con.register("fast", fast)
             _stage1_native(con, now_sql)
             con.unregister("fast")
+            del fast  # its buffers go back to the scanner's pool for the next chunk
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE src_rest AS "
                 "SELECT * FROM src ANTI JOIN st USING (_f, _line)"
             )
             rest = "src_rest"
-        if fast is None or con.execute("SELECT count(*) FROM src_rest").fetchone()[0]:
+        if not native or con.execute("SELECT count(*) FROM src_rest").fetchone()[0]:
             try:
                 _stage1(
                     con,
@@ -1115,6 +1117,7 @@ def _validate_sql(
         con.execute("INSERT INTO seen SELECT _f, event_id, _line FROM fin WHERE code2 IS NULL")
         con.execute(f"ALTER TABLE fin RENAME TO {_FIN}{k}")
         con.unregister("src")
+    xapi_native.release_buffers()
     # A view, not a copy: each chunk's decided rows stay where stage 4 wrote them.
     kept = " UNION ALL ".join(
         f"SELECT * FROM {_FIN}{k} WHERE code2 IS NULL" for k in range(len(chunks))

@@ -50,6 +50,13 @@ def _arrays(part: dict[str, Any]) -> dict[str, pa.Array]:
     }
 
 
+def release_buffers() -> None:
+    """Free the column buffers ``scan`` keeps for its next call (once a load's chunks are
+    scanned); a no-op without the extension."""
+    if _native is not None:
+        _native.release_buffers()
+
+
 # A piece is split by up to THREADS threads, in parts of at least this many bytes.
 PACK_PART_BYTES = 16 * 1024 * 1024
 

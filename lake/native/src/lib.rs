@@ -21,6 +21,7 @@ use pyo3::types::{PyDict, PyTuple};
 use pyo3::{ffi, PyErr};
 use std::borrow::Cow;
 use std::os::raw::{c_int, c_void};
+use std::sync::Mutex;
 
 mod lines;
 
@@ -1047,8 +1048,14 @@ impl StrCol {
     }
     fn reserve(&mut self, rows: usize, per_row: usize) {
         self.offsets.reserve(rows);
-        self.data.reserve(rows * per_row);
         self.valid.bytes.reserve(rows / 8 + 1);
+        match take_pooled(self.data.len() + rows * per_row) {
+            Some(mut v) => {
+                v.extend_from_slice(&self.data);
+                self.data = v;
+            }
+            None => self.data.reserve(rows * per_row),
+        }
     }
     fn push(&mut self, v: Option<&str>) {
         self.valid.push(v.is_some());
@@ -1202,9 +1209,55 @@ fn scan_range(data: &[u8], offsets: &[i32], lo: usize, hi: usize) -> Columns {
 }
 
 /// Bytes handed to Python without a copy (buffer protocol): `pyarrow.py_buffer` wraps them.
+/// A `pooled` buffer goes back to `POOL` when Python lets go of it.
 #[pyclass(frozen)]
 struct Buffer {
     data: Vec<u8>,
+    pooled: bool,
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        if self.pooled {
+            give_back(std::mem::take(&mut self.data));
+        }
+    }
+}
+
+// The string column buffers of scans whose columns Python has let go of, for the next scan to
+// fill: the chunks of one load need about the same room each, and fresh memory costs a page
+// fault per 4 KiB (a chunk of 500K statements writes about 300 MB of column bytes).
+// `release_buffers` empties the pool once a load's chunks are done.
+static POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+const POOL_MAX_BYTES: usize = 1 << 30;
+const POOL_MIN_BYTES: usize = 1 << 16;
+
+/// The smallest pooled buffer of at least `capacity` bytes, emptied; None when there is none.
+fn take_pooled(capacity: usize) -> Option<Vec<u8>> {
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    let k = (0..pool.len())
+        .filter(|&k| pool[k].capacity() >= capacity)
+        .min_by_key(|&k| pool[k].capacity())?;
+    let mut v = pool.swap_remove(k);
+    v.clear();
+    Some(v)
+}
+
+fn give_back(v: Vec<u8>) {
+    if v.capacity() < POOL_MIN_BYTES {
+        return;
+    }
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    let held: usize = pool.iter().map(Vec::capacity).sum();
+    if held + v.capacity() <= POOL_MAX_BYTES {
+        pool.push(v);
+    }
+}
+
+/// Frees the pooled column buffers (the end of a load's scans).
+#[pyfunction]
+fn release_buffers() {
+    POOL.lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 
 #[pymethods]
@@ -1236,7 +1289,13 @@ impl Buffer {
 }
 
 fn buffer(py: Python<'_>, data: Vec<u8>) -> PyResult<Bound<'_, Buffer>> {
-    Bound::new(py, Buffer { data })
+    Bound::new(
+        py,
+        Buffer {
+            data,
+            pooled: false,
+        },
+    )
 }
 
 fn le_bytes<T: Copy, const N: usize>(values: &[T], to: fn(T) -> [u8; N]) -> Vec<u8> {
@@ -1263,7 +1322,13 @@ fn to_python<'py>(py: Python<'py>, cols: Columns) -> PyResult<Bound<'py, PyDict>
         let parts = [
             buffer(py, c.valid.bytes)?,
             buffer(py, offsets)?,
-            buffer(py, c.data)?,
+            Bound::new(
+                py,
+                Buffer {
+                    data: c.data,
+                    pooled: true,
+                },
+            )?,
         ];
         strs.set_item(name, PyTuple::new(py, parts)?)?;
     }
@@ -1353,6 +1418,7 @@ fn scan_statements<'py>(
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_statements, m)?)?;
     m.add_function(wrap_pyfunction!(lines::pack_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(release_buffers, m)?)?;
     Ok(())
 }
 

@@ -109,6 +109,29 @@ def test_demo_school_day_is_decided_the_same_by_both_paths(
     assert _native_ok(records) >= 0.9 * kept.num_rows
 
 
+def test_chunks_scanned_into_reused_buffers_keep_what_one_scan_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each chunk's scan fills the column buffers the previous chunk's columns gave back; a
+    # buffer handed out again unemptied, or while still in use, would change rows.
+    landing = tmp_path / "landing"
+    generate(landing, students=600, days=2, seed=6)
+    q = QuarantineBuilder()
+    files = sorted((landing / "xapi").rglob("*.jsonl"))
+    texts = pa.concat_tables([xapi.read_records(f, f.name, q).table for f in files])
+    records = _records(texts.column("text").to_pylist())
+    classes = re.findall(r'/classes/([^"/]+)"', "\n".join(records.column("text").to_pylist()))
+    known = xapi.KnownIds(tuple(sorted(set(classes))), ())
+    monkeypatch.setattr(xapi, "CHUNK_LINES", records.num_rows)
+    one_kept, one_rejected = _validate(records, known, True, monkeypatch)
+    monkeypatch.setattr(xapi, "CHUNK_LINES", 1500)
+    assert records.num_rows > 4 * 1500
+    kept, rejected = _validate(records, known, True, monkeypatch)
+    assert _differences(one_kept, kept) == 0
+    assert _differences(one_rejected, rejected) == 0
+    assert kept.num_rows > 0.9 * records.num_rows
+
+
 def _line(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
