@@ -461,6 +461,16 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
                 "num_target_rows_updated": 0,
                 "files_added": _files_added(before, dt),
             }
+        if spec.merge is MergePolicy.INSERT_ONLY and local_root(dt) is not None:
+            new = _not_stored(dt, spec, data)
+            if new.num_rows:
+                append(dt, spec, new)
+                _after_write(dt)
+            return {
+                "num_target_rows_inserted": new.num_rows,
+                "num_target_rows_updated": 0,
+                "files_added": _files_added(before, dt),
+            }
         merger = dt.merge(
             writer_properties=WRITER,
             source=data,
@@ -474,6 +484,37 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
         metrics = merger.when_not_matched_insert_all().execute()
         _after_write(dt)
         return {**metrics, "files_added": _files_added(before, dt)}
+
+
+def _not_stored(dt: DeltaTable, spec: TableSpec, data: pa.Table) -> pa.Table:
+    """The rows of ``data`` (one per key) whose merge key (partition columns, then key) matches
+    no stored row, in their order: what an insert-only merge inserts. Only the partitions
+    ``data`` falls in are read, key columns only; as in SQL, a null never matches. Found by an
+    anti join and appended, instead of delta-rs' merge: for 1.8M responses against 300K stored
+    ones that took 2.2 s, most of it the merge's own join and rewrite of the source."""
+    on = [*spec.partition_by, *[k for k in spec.key if k not in spec.partition_by]]
+    partitions = []
+    for c in spec.partition_by:
+        values = pc.unique(data.column(c).drop_null()).to_pylist()
+        if not values:
+            return data  # every row has a null partition value: none can match
+        partitions.append(
+            (c, "in", [v.isoformat() if isinstance(v, date) else str(v) for v in values])
+        )
+    stored = read_delta(dt, on, partitions=partitions or None)
+    if stored.num_rows == 0:
+        return data
+    stored = stored.cast(pa.schema([data.schema.field(c) for c in on]))
+    incoming = pl.from_arrow(data.select(on))
+    assert isinstance(incoming, pl.DataFrame)
+    keep = (
+        incoming.with_row_index("__row")
+        .join(pl.from_arrow(stored), on=on, how="anti", nulls_equal=False)  # type: ignore[arg-type]
+        .get_column("__row")
+        .sort()
+        .to_arrow()
+    )
+    return data if len(keep) == data.num_rows else data.take(keep)
 
 
 def _files_added(before: list[str], dt: DeltaTable) -> list[str]:

@@ -48,6 +48,38 @@ def test_merge_insert_only_keeps_first_version_of_an_event(settings: LakeSetting
     assert io.read(settings, spec).column("verb").to_pylist() == ["viewed"]
 
 
+def test_insert_only_merge_inserts_exactly_the_keys_not_stored_in_their_partition(
+    settings: LakeSettings,
+) -> None:
+    spec = silver("learning_events")
+    ts = datetime(2026, 9, 1, 10, tzinfo=UTC)
+
+    def event(event_id: str, day: int, verb: str) -> dict:
+        return {
+            "event_id": event_id,
+            "event_date": date(2026, 9, day),
+            "occurred_at": ts,
+            "verb": verb,
+        }
+
+    def merge(*events: dict) -> dict:
+        return io.merge(settings, spec, pa.Table.from_pylist(list(events)), "y")
+
+    merge(event("e1", 1, "a"), event("e3", 2, "a"))
+    batch = (event("e2", 1, "b"), event("e1", 1, "b"), event("e4", 2, "b"))
+    assert merge(*batch)["num_target_rows_inserted"] == 2
+    # The key matches within its partition (event_date first, as the merge predicate reads).
+    assert merge(event("e1", 3, "b"))["num_target_rows_inserted"] == 1
+    rows = {
+        (r["event_id"], r["event_date"].day, r["verb"]) for r in io.read(settings, spec).to_pylist()
+    }
+    assert rows == {("e1", 1, "a"), ("e3", 2, "a"), ("e2", 1, "b"), ("e1", 3, "b"), ("e4", 2, "b")}
+    again = merge(*batch)
+    assert again["num_target_rows_inserted"] == 0
+    assert again["files_added"] == []
+    assert io.read(settings, spec).num_rows == 5
+
+
 def test_merge_reports_the_files_holding_only_its_own_rows(settings: LakeSettings) -> None:
     spec = silver("learning_events")
     ts = datetime(2026, 9, 1, 10, tzinfo=UTC)
