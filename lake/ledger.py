@@ -69,6 +69,14 @@ def _rows(unit: LoadUnit, status: str, counts: list[FileCount] | None, **extra: 
     return pa.table({k: pa.array(v, LOADS.schema.field(k).type) for k, v in cols.items()})
 
 
+def committed_names(settings: LakeSettings, source: str) -> set[str]:
+    """The unit names of ``source`` whose load committed (a unit is known by its digest; a name
+    only hints that its bytes were loaded)."""
+    t = io.read(settings, LOADS, columns=["source", "unit", "status"])
+    mask = pc.and_(pc.equal(t.column("status"), COMMITTED), pc.equal(t.column("source"), source))
+    return set(t.filter(mask).column("unit").to_pylist())
+
+
 def started_load_ids(settings: LakeSettings, load_ids: list[str]) -> set[str]:
     """Those of ``load_ids`` the ledger saw start before: their loads are being retried."""
     t = io.read(settings, LOADS, columns=["load_id"])

@@ -172,6 +172,8 @@ def ingest(
             mine = None
             if ahead is not None and ahead.source == source:
                 mine, ahead = ahead, None
+            if mine is None:
+                _prefetch_first_batch(settings, source, where, hashing)
             hashed = mine.hashed if mine is not None else hashing.units(source)
             units = [
                 u for u in pending_units(settings, source, hashed) if where is None or where(u)
@@ -192,11 +194,41 @@ def ingest(
             finally:
                 if mine is not None:
                     mine.close()
+                discard = getattr(parser_for(source), "discard_prefetched", None)
+                if discard is not None:
+                    discard()
     finally:
         hashing.close()
         if ahead is not None:
             ahead.close()
     return reports
+
+
+def _prefetch_first_batch(
+    settings: LakeSettings,
+    source: str,
+    where: Callable[[LoadUnit], bool] | None,
+    hashing: _Hashing,
+) -> None:
+    """While ``hashing`` still digests ``source``'s files, let its parser read the first batch
+    ahead (its ``prefetch``), so the read overlaps the digest instead of following it: for the
+    5M-statement file the loader waited 2.9 s for the digest. Only units whose name the ledger
+    has not seen committed (a file already loaded is mostly a no-op re-run); embedded engine."""
+    prefetch = getattr(parser_for(source), "prefetch", None)
+    if prefetch is None or settings.engine == "spark" or hashing.ready(source):
+        return
+    try:
+        loaded = ledger.committed_names(settings, source)
+        units = [
+            u
+            for u in parser_for(source).discover(settings.landing)
+            if u.name not in loaded and (where is None or where(u))
+        ]
+        todo = batches(source, units)
+        if todo:
+            prefetch(todo[0])
+    except Exception:  # the parse reads its files itself
+        log.debug("reading %s ahead failed", source, exc_info=True)
 
 
 class _Hashing:
@@ -231,6 +263,11 @@ class _Hashing:
                 log.debug("hashing %s ahead failed", source, exc_info=True)
             finally:
                 self._done[source].set()
+
+    def ready(self, source: str) -> bool:
+        """Whether ``units(source)`` would return without waiting."""
+        done = self._done.get(source)
+        return done is None or done.is_set()
 
     def units(self, source: str) -> list[LoadUnit]:
         """``source``'s units as discovered by the thread, hashed (waits for them); empty when

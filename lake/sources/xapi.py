@@ -45,7 +45,9 @@ such attempt a ``quiz_attempts`` row recomputed over all its stored and new resp
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -748,6 +750,18 @@ class XapiParser:
             )
         return results
 
+    def prefetch(self, units: list[LoadUnit]) -> None:
+        """Start reading the files of ``units`` in the background, for their parse to take
+        (``read_records``): the loader calls it while it waits for their digests, which it needs
+        first. ``discard_prefetched`` drops what no parse took."""
+        for unit in units:
+            for path in unit.files:
+                _PREFETCHED.start(path, unit.member_name(path))
+
+    def discard_prefetched(self) -> None:
+        """Drop the reads ``prefetch`` started that no parse took."""
+        _PREFETCHED.discard()
+
     def map_inputs(self, ctx: ParseContext) -> KnownIds:
         """What ``map_unit`` needs from the lake, read once per batch in the driver."""
         return KnownIds.of(ctx)
@@ -853,9 +867,19 @@ def _document_suffix(name: str) -> str:
 
 def read_records(path: Path, name: str, q: QuarantineBuilder) -> _Records:
     """The statements of one file as numbered JSON texts; unreadable ones are quarantined.
+    A file read ahead (``prefetch``) and unchanged since is taken from there.
 
     Raises ``UnsupportedFileError`` for a suffix that is not JSON lines or JSON, or a corrupt gzip.
     """
+    ahead = _PREFETCHED.take(path, name)
+    if ahead is not None:
+        records, found = ahead
+        q.absorb(found)
+        return records
+    return _read_records(path, name, q)
+
+
+def _read_records(path: Path, name: str, q: QuarantineBuilder) -> _Records:
     suffix = _document_suffix(name)
     if suffix not in LINE_SUFFIXES + DOCUMENT_SUFFIXES:
         raise UnsupportedFileError(
@@ -868,6 +892,61 @@ def read_records(path: Path, name: str, q: QuarantineBuilder) -> _Records:
         return _read_document(path, name, q)
     except FileReadError as exc:
         raise UnsupportedFileError(f"{name}: {exc}") from exc
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+class _Prefetched:
+    """Files being read ahead of their parse, each in its own thread, with what its reading
+    quarantined; ``take`` hands a file's read over once, if the file is unchanged since."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reads: dict[tuple[Path, str], tuple[tuple[int, int], Future[Any]]] = {}
+
+    def start(self, path: Path, name: str) -> None:
+        key = (path, name)
+        with self._lock:
+            if key in self._reads:
+                return
+            done: Future[Any] = Future()
+            self._reads[key] = (_signature(path), done)
+
+        def run() -> None:
+            q = QuarantineBuilder()
+            try:
+                done.set_result((_read_records(path, name, q), q))
+            except BaseException as exc:  # handed to ``take``, which reads the file itself
+                done.set_exception(exc)
+
+        threading.Thread(target=run, name="learnsmart-xapi-prefetch", daemon=True).start()
+
+    def take(self, path: Path, name: str) -> tuple[_Records, QuarantineBuilder] | None:
+        with self._lock:
+            entry = self._reads.pop((path, name), None)
+        if entry is None:
+            return None
+        signature, done = entry
+        try:
+            result: tuple[_Records, QuarantineBuilder] = done.result()
+        except Exception:  # the parse reads the file again and meets the error itself
+            return None
+        try:
+            unchanged = _signature(path) == signature
+        except OSError:
+            return None
+        return result if unchanged else None
+
+    def discard(self) -> None:
+        """Forget every read not taken (a unit that turned out to be loaded already)."""
+        with self._lock:
+            self._reads.clear()
+
+
+_PREFETCHED = _Prefetched()
 
 
 def _read_document(path: Path, name: str, q: QuarantineBuilder) -> _Records:

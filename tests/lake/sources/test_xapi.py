@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import os
 import shutil
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +21,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from lake import io, loader
+from lake.quarantine import QuarantineBuilder
 from lake.settings import LakeSettings
+from lake.sources import xapi
 from lake.sources.base import LoadUnit
 from lake.sources.xapi import statement_uuid5
 from lake.tables import bronze_spec, quarantine_spec, silver
@@ -915,3 +919,66 @@ def test_chunked_duplicates_across_chunks(
     assert len(_rows(lake, "item_responses")) == 3
     (att,) = _rows(lake, "quiz_attempts")
     assert (att["score"], att["max_score"]) == (2, 3)
+
+
+# --- reading ahead of the digest ---------------------------------------------------------------
+
+
+def test_a_file_read_ahead_is_parsed_from_that_read_with_its_quarantine(
+    lake: LakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = statement()
+    _write(lake, "2026-09-01/a.jsonl", dumps_lines([good]) + b"{not json\n\n")
+    (unit,) = xapi.PARSER.discover(lake.landing)
+    reads: list[str] = []
+    real = xapi._read_records
+
+    def counted(path: Path, name: str, q: QuarantineBuilder) -> Any:
+        reads.append(name)
+        return real(path, name, q)
+
+    monkeypatch.setattr(xapi, "_read_records", counted)
+    xapi.PARSER.prefetch([unit])
+    (report,) = _ingest(lake)
+    assert reads == [unit.member_name(unit.files[0])]  # read once, ahead
+    assert (report.rows_in, report.rows_kept, report.rows_quarantined) == (2, 1, 1)
+    assert [r["event_id"] for r in _rows(lake, "learning_events")] == [good["id"]]
+    assert [r["reason_code"] for r in _quarantine(lake)] == ["malformed_json"]
+
+
+def test_a_file_changed_after_it_was_read_ahead_is_read_again(lake: LakeSettings) -> None:
+    first, second = statement(), statement()
+    path = _write(lake, "2026-09-01/a.jsonl", dumps_lines([first]))
+    (unit,) = xapi.PARSER.discover(lake.landing)
+    xapi.PARSER.prefetch([unit])
+    name = unit.member_name(path)
+    while xapi._PREFETCHED._reads[(path, name)][1].running():  # let the read finish first
+        pass
+    path.write_bytes(dumps_lines([first, second]))
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    _ingest(lake)
+    assert {r["event_id"] for r in _rows(lake, "learning_events")} == {first["id"], second["id"]}
+
+
+def test_the_loader_reads_ahead_only_while_digests_are_pending_and_for_new_names(
+    lake: LakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(lake, "2026-09-01/a.jsonl", dumps_lines([statement()]))
+    _ingest(lake)
+    _write(lake, "2026-09-02/b.jsonl", dumps_lines([statement()]))
+    asked: list[list[str]] = []
+    monkeypatch.setattr(
+        xapi.PARSER, "prefetch", lambda units: asked.append([u.name for u in units])
+    )
+
+    class Hashing:
+        def __init__(self, ready: bool) -> None:
+            self._ready = ready
+
+        def ready(self, source: str) -> bool:
+            return self._ready
+
+    loader._prefetch_first_batch(lake, "xapi", None, Hashing(ready=True))  # type: ignore[arg-type]
+    assert asked == []
+    loader._prefetch_first_batch(lake, "xapi", None, Hashing(ready=False))  # type: ignore[arg-type]
+    assert asked == [["xapi/2026-09-02/b.jsonl"]]
