@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -187,7 +188,7 @@ class ParseContext:
                 self._pending.setdefault(table, []).append(rows)
                 for key in list(self._cache):
                     if key.split(".", 1)[0] == table or (
-                        key == "identity" and table == "student_identity"
+                        key in ("identity", "identity_frame") and table == "student_identity"
                     ):
                         del self._cache[key]
 
@@ -255,17 +256,9 @@ class ParseContext:
         student). Returns the mapping and the new ``student_identity`` rows (identifier_type,
         identifier, student_id, source); the caller adds matching ``students`` rows.
         """
-        known = self.identity_map()
-        mapping: dict[str, str] = {}
-        unknown: list[str] = []
-        for v in dict.fromkeys(values):
-            for t in lookup_types:
-                sid = known.get((t, v))
-                if sid is not None:
-                    mapping[v] = sid
-                    break
-            else:
-                unknown.append(v)
+        distinct = list(dict.fromkeys(values))
+        mapping = self._known_students(distinct, lookup_types)
+        unknown = [v for v in distinct if v not in mapping]
         new_ids = self.pseudonyms(new_type, unknown)
         mapping.update(zip(unknown, new_ids, strict=True))
         rows = pa.table(
@@ -277,6 +270,42 @@ class ParseContext:
             }
         )
         return mapping, rows
+
+    def _known_students(self, values: list[str], lookup_types: tuple[str, ...]) -> dict[str, str]:
+        """``student_id`` of each of ``values`` found in ``student_identity`` under the first of
+        ``lookup_types`` that has it (a repeated identifier: its last row, as ``identity_map``
+        keeps it). By a join on the identity rows instead of ``identity_map``'s dict: for 166K
+        students (833K identifiers) building that dict took 1 s per batch."""
+        if not values or not lookup_types:
+            return {}
+        if "identity_frame" not in self._cache:
+            t = self.silver_rows(
+                "student_identity", ["identifier_type", "identifier", "student_id"]
+            )
+            frame = pl.from_arrow(t)
+            assert isinstance(frame, pl.DataFrame)
+            self._cache["identity_frame"] = frame.with_row_index("row")
+        identity: pl.DataFrame = self._cache["identity_frame"]  # type: ignore[assignment]
+        order = pl.DataFrame(
+            {"identifier_type": list(lookup_types), "rank": range(len(lookup_types))},
+            schema={"identifier_type": pl.String, "rank": pl.Int64},
+        )
+        wanted = pl.DataFrame({"identifier": values}, schema={"identifier": pl.String})
+        found = (
+            identity.join(order, on="identifier_type")
+            .join(wanted, on="identifier")
+            .sort(["identifier", "rank", "row"], descending=[False, False, True])
+            .unique(["identifier", "rank"], keep="first", maintain_order=True)
+            .filter(pl.col("student_id").is_not_null())
+            .unique("identifier", keep="first", maintain_order=True)
+        )
+        return dict(
+            zip(
+                found.get_column("identifier").to_list(),
+                found.get_column("student_id").to_list(),
+                strict=True,
+            )
+        )
 
     def pseudonyms(self, identifier_type: str, identifiers: list[str]) -> list[str]:
         """New ``student_id`` values for identifiers of one type (pass distinct values)."""
