@@ -553,7 +553,10 @@ def dedupe_on_key(data: pa.Table, key: tuple[str, ...], policy: MergePolicy) -> 
         return data
     keys = pl.from_arrow(data.select(list(key)))
     assert isinstance(keys, pl.DataFrame)
-    if keys.n_unique() == data.num_rows:  # the common case, checked with polars' fast hashing
+    # The common case, distinct keys: rows whose keys are equal hash equal, so as many distinct
+    # row hashes as rows proves it (5M event ids: 0.15 s against 0.9 s for n_unique of the
+    # keys themselves, which still decides when hashes collide).
+    if keys.hash_rows().n_unique() == data.num_rows or keys.n_unique() == data.num_rows:
         return data
     if policy is MergePolicy.INSERT_ONLY:
         idx = pa.array(np.arange(data.num_rows, dtype=np.int64))
