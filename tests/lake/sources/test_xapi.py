@@ -982,3 +982,24 @@ def test_the_loader_reads_ahead_only_while_digests_are_pending_and_for_new_names
     assert asked == []
     loader._prefetch_first_batch(lake, "xapi", None, Hashing(ready=False))  # type: ignore[arg-type]
     assert asked == [["xapi/2026-09-02/b.jsonl"]]
+
+
+def test_responses_are_put_in_file_order_only_when_an_answer_repeats() -> None:
+    rows = pa.table(
+        {
+            "attempt_id": ["r1", "r1", "r2", "r1"],
+            "item_id": ["q2", "q1", "q1", "q1"],
+            "_f": pa.array([0, 1, 0, 0], pa.int32()),
+            "_line": [9, 1, 5, 3],
+        }
+    )
+    # (r1, q1) repeats: the first in file and line order (file 0, line 3) comes first.
+    ordered = xapi._in_file_order_if_repeated(rows, ("attempt_id", "item_id"))
+    assert ordered.column_names == ["attempt_id", "item_id", "_f"]
+    pairs = zip(
+        ordered.column("attempt_id").to_pylist(), ordered.column("item_id").to_pylist(), strict=True
+    )
+    assert list(pairs) == [("r1", "q1"), ("r2", "q1"), ("r1", "q2"), ("r1", "q1")]
+    distinct = rows.slice(0, 3)
+    kept = xapi._in_file_order_if_repeated(distinct, ("attempt_id", "item_id"))
+    assert kept.column("item_id").to_pylist() == ["q2", "q1", "q1"]  # as it was
