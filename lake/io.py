@@ -453,16 +453,8 @@ def merge(settings: LakeSettings, spec: TableSpec, data: pa.Table, load_id: str)
     with table_lock(settings, spec):
         dt.update_incremental()
         before = dt.file_uris()
-        if not before:
-            append(dt, spec, data)
-            _after_write(dt)
-            return {
-                "num_target_rows_inserted": data.num_rows,
-                "num_target_rows_updated": 0,
-                "files_added": _files_added(before, dt),
-            }
-        if spec.merge is MergePolicy.INSERT_ONLY and local_root(dt) is not None:
-            new = _not_stored(dt, spec, data)
+        if not before or (spec.merge is MergePolicy.INSERT_ONLY and local_root(dt) is not None):
+            new = _not_stored(dt, spec, data) if before else data
             if new.num_rows:
                 append(dt, spec, new)
                 _after_write(dt)
