@@ -23,6 +23,7 @@ use std::borrow::Cow;
 use std::os::raw::{c_int, c_void};
 use std::sync::Mutex;
 
+mod csv;
 mod lines;
 
 type R<T> = Result<T, ()>;
@@ -1419,6 +1420,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scan_statements, m)?)?;
     m.add_function(wrap_pyfunction!(lines::pack_lines, m)?)?;
     m.add_function(wrap_pyfunction!(release_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(csv::csv_lines, m)?)?;
     Ok(())
 }
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 import lake.sources.common as common
 from lake.quarantine import QuarantineBuilder
@@ -62,3 +65,18 @@ def test_csv_block_size_holds_two_longest_lines_or_the_whole_file() -> None:
     # Never more than the file, and the whole file when quoted values span lines.
     assert common._csv_block_size(15_000_000, long_line[:2], spans_lines=False) == 15_000_001
     assert common._csv_block_size(size, short_lines, spans_lines=True) == size + 1
+
+
+# Pieces of CSV lines: quotes, newlines, blanks and controls, UTF-8 and bytes that are not.
+_PIECES = [b"a", b",", b'"', b"\n", b" ", b"\t", b"\r", b"\x00", b"\x7f", b"\xc3\xa9", b"\xff",
+           b"\xe2\x80\x83", b"x,y", b'""']  # fmt: skip
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map(b"".join))
+def test_the_native_line_scan_finds_what_the_numpy_scans_find(data: bytes) -> None:
+    native, reference = common.scan_lines(data), common.scan_lines(data, native=False)
+    assert np.array_equal(native.newlines, reference.newlines)
+    assert np.array_equal(native.solid, reference.solid)
+    assert np.array_equal(native.high_lines, reference.high_lines)
+    assert (native.odd_quotes, native.high_bytes) == (reference.odd_quotes, reference.high_bytes)

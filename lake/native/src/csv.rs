@@ -1,0 +1,76 @@
+//! One pass over a CSV file's bytes for `lake.sources.common.read_csv`: where its lines end and
+//! what each line holds, instead of four numpy scans of the whole file.
+
+use crate::{buffer, le_bytes};
+use pyo3::buffer::PyBuffer;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// A line holds a printable ASCII character (not blank).
+pub const SOLID: u8 = 1;
+/// A line holds a byte of 0x80 or more (it may not be UTF-8).
+pub const HIGH: u8 = 2;
+/// A line holds an odd number of double quotes (a quoted value goes on past it).
+pub const ODD_QUOTES: u8 = 4;
+
+/// The offsets of `data`'s newlines, the flags of each of its lines (one more than newlines:
+/// the text after the last newline is a line too, maybe empty) and its count of bytes >= 0x80.
+fn scan(data: &[u8]) -> (Vec<i64>, Vec<u8>, usize) {
+    let mut newlines = Vec::new();
+    let mut flags = Vec::new();
+    let mut high = 0usize;
+    let mut line = 0u8;
+    for (i, &c) in data.iter().enumerate() {
+        match c {
+            b'\n' => {
+                newlines.push(i as i64);
+                flags.push(line);
+                line = 0;
+            }
+            b'"' => line = (line ^ ODD_QUOTES) | SOLID,
+            33..=126 => line |= SOLID,
+            0x80..=0xFF => {
+                line |= HIGH;
+                high += 1;
+            }
+            _ => {}
+        }
+    }
+    flags.push(line);
+    (newlines, flags, high)
+}
+
+/// `{"newlines": int64 offsets, "flags": a byte per line (SOLID, HIGH, ODD_QUOTES),
+/// "high_bytes": count}` of a CSV file's bytes.
+#[pyfunction]
+pub fn csv_lines<'py>(py: Python<'py>, data: PyBuffer<u8>) -> PyResult<Bound<'py, PyDict>> {
+    // SAFETY: the buffer stays alive and unchanged (held by `data`) for the call.
+    let bytes =
+        unsafe { std::slice::from_raw_parts(data.buf_ptr() as *const u8, data.len_bytes()) };
+    let (newlines, flags, high) = py.detach(|| scan(bytes));
+    let out = PyDict::new(py);
+    out.set_item(
+        "newlines",
+        buffer(py, le_bytes(&newlines, i64::to_le_bytes))?,
+    )?;
+    out.set_item("flags", buffer(py, flags)?)?;
+    out.set_item("high_bytes", high)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_their_flags_and_high_bytes() {
+        let (newlines, flags, high) = scan("a,\"b\n\"\n \t\n\u{e9}\nx".as_bytes());
+        assert_eq!(newlines, vec![4, 6, 9, 12]);
+        assert_eq!(
+            flags,
+            vec![SOLID | ODD_QUOTES, SOLID | ODD_QUOTES, 0, HIGH, SOLID]
+        );
+        assert_eq!(high, 2);
+        assert_eq!(scan(b""), (vec![], vec![0], 0));
+    }
+}
