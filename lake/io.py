@@ -541,18 +541,24 @@ def merge_update(
     )
 
 
+def keys_distinct(data: pa.Table, key: Sequence[str]) -> bool:
+    """Whether no two rows of ``data`` have the same ``key`` (nulls as one value). Rows whose
+    keys are equal hash equal, so as many distinct row hashes as rows proves it (5M event ids:
+    0.15 s against 0.9 s for ``n_unique`` of the keys themselves, which still decides when
+    hashes collide)."""
+    keys = pl.from_arrow(data.select(list(key)))
+    assert isinstance(keys, pl.DataFrame)
+    n = data.num_rows
+    return n < 2 or keys.hash_rows().n_unique() == n or keys.n_unique() == n
+
+
 def dedupe_on_key(data: pa.Table, key: tuple[str, ...], policy: MergePolicy) -> pa.Table:
     """One row per key, as the merge itself would leave it (row order is arrival order):
     ``insert_only`` keeps the first row; ``upsert`` folds the rows, each column taking its last
     non-null value, so two files of one batch fill different columns of one entity."""
     if data.num_rows < 2:
         return data
-    keys = pl.from_arrow(data.select(list(key)))
-    assert isinstance(keys, pl.DataFrame)
-    # The common case, distinct keys: rows whose keys are equal hash equal, so as many distinct
-    # row hashes as rows proves it (5M event ids: 0.15 s against 0.9 s for n_unique of the
-    # keys themselves, which still decides when hashes collide).
-    if keys.hash_rows().n_unique() == data.num_rows or keys.n_unique() == data.num_rows:
+    if keys_distinct(data, key):  # the common case
         return data
     if policy is MergePolicy.INSERT_ONLY:
         idx = pa.array(np.arange(data.num_rows, dtype=np.int64))

@@ -101,27 +101,21 @@ DECODE_WHOLE_ABOVE = 4096
 
 
 def _blank_bad_encoding(
-    data: bytes, name: str, q: QuarantineBuilder, scan: LineScan | None = None
+    data: bytes, name: str, q: QuarantineBuilder, scan: LineScan
 ) -> tuple[bytes, int]:
     """Replace lines that are not UTF-8 by empty lines (keeping numbering); quarantine them.
-    Only lines holding a byte >= 0x80 can be bad, so only those are decoded one by one; a file
-    with many such bytes is decoded whole first, as it is then usually valid. ``scan``: the
-    file's ``scan_lines``, when the caller has it."""
-    high = byte_positions(data, lambda b: b >= 0x80) if scan is None else None
-    count = scan.high_bytes if scan is not None else high.size  # type: ignore[union-attr]
-    if not count:
+    Only lines holding a byte >= 0x80 (``scan``: the file's ``scan_lines``) can be bad, so only
+    those are decoded one by one; a file with many such bytes is decoded whole first, as it is
+    then usually valid."""
+    if not scan.high_bytes:
         return data, 0
-    if count > DECODE_WHOLE_ABOVE:
+    if scan.high_bytes > DECODE_WHOLE_ABOVE:
         try:
             data.decode("utf-8")
             return data, 0
         except UnicodeDecodeError:
             pass
-    if scan is not None:
-        newlines, suspects = scan.newlines, scan.high_lines
-    else:
-        newlines = byte_positions(data, lambda b: b == 10)
-        suspects = distinct_sorted(line_of(newlines, high))
+    newlines, suspects = scan.newlines, scan.high_lines
     starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])
     ends = np.append(newlines, np.int64(len(data)))  # exclusive, newline not included
     pieces: list[bytes] = []
@@ -273,7 +267,7 @@ def read_csv(
         )
 
     # pyarrow numbers rows among non-blank lines; map them back to physical lines.
-    physical = _non_blank_line_numbers(data, newlines, scan.solid)
+    physical = _non_blank_line_numbers(data, scan)
     exact = not spans_lines
     malformed = 0
     invalid_lines = []
@@ -327,21 +321,14 @@ def _quotes_span_lines(data: bytes, newlines: np.ndarray) -> bool:
     return bool((per_line & 1).any())
 
 
-def _non_blank_line_numbers(
-    data: bytes, newlines: np.ndarray, printable: np.ndarray | None = None
-) -> np.ndarray:
-    """1-based physical numbers of the lines (``newlines``: offsets of the newlines of ``data``)
-    that hold something other than whitespace. A line with a printable ASCII character
-    (``printable``, per line, when the caller has it) is not blank; only the others (blank, or
-    holding nothing but spaces, controls or non-ASCII characters) go through Arrow's Unicode
-    whitespace trim."""
-    starts = np.concatenate([np.zeros(1, np.int64), newlines + 1])
-    ends = np.append(newlines, np.int64(len(data)))
-    solid = (
-        printable.copy()
-        if printable is not None
-        else _lines_with(data, starts, ends, lambda b: (b > 32) & (b < 127))
-    )
+def _non_blank_line_numbers(data: bytes, scan: LineScan) -> np.ndarray:
+    """1-based physical numbers of the lines of ``data`` (``scan``: its ``scan_lines``) that
+    hold something other than whitespace. A line with a printable ASCII character is not blank;
+    only the others (blank, or holding nothing but spaces, controls or non-ASCII characters) go
+    through Arrow's Unicode whitespace trim."""
+    starts = np.concatenate([np.zeros(1, np.int64), scan.newlines + 1])
+    ends = np.append(scan.newlines, np.int64(len(data)))
+    solid = scan.solid.copy()
     others = np.flatnonzero(~solid)
     if others.size:
         texts = pa.array(
@@ -384,7 +371,7 @@ def read_lines(path: Path, name: str, q: QuarantineBuilder) -> LinesRead:
     """Split a text file into numbered, non-blank lines; undecodable and oversized lines are
     quarantined. Vectorised: Arrow string kernels, no Python loop per line."""
     data = read_bytes(path)
-    data, bad_encoding = _blank_bad_encoding(data, name, q)
+    data, bad_encoding = _blank_bad_encoding(data, name, q, scan_lines(data))
     arr = pa.array(data.split(b"\n"), pa.binary()).cast(pa.string())
     arr = pa.compute.utf8_rtrim(arr, characters="\r")
     numbers = pa.array(np.arange(1, len(arr) + 1, dtype=np.int64))
