@@ -1672,74 +1672,84 @@ def _resolve_actors(ctx: ParseContext, actors: pa.Table) -> tuple[pa.Table, pa.T
         | ctx.known_ids("staff", "username")
     )
     staff_emails = {e.lower() for e in ctx.known_ids("staff", "email")}
-    is_staff = [
-        (k == "account" and v in staff_accounts) or (k == "email" and v in staff_emails)
-        for k, v in zip(
-            actors.column("id_kind").to_pylist(), actors.column("id_value").to_pylist(), strict=True
-        )
-    ]
-    if any(is_staff):
-        actors = actors.filter(pa.array([not x for x in is_staff]))
+    kinds = actors.column("id_kind")
+    values = actors.column("id_value")
+    staff = pc.or_(
+        pc.and_(
+            pc.equal(kinds, "account"),
+            pc.is_in(values, value_set=pa.array(sorted(staff_accounts), pa.string())),
+        ),
+        pc.and_(
+            pc.equal(kinds, "email"),
+            pc.is_in(values, value_set=pa.array(sorted(staff_emails), pa.string())),
+        ),
+    )
+    staff = pc.fill_null(staff, False)
+    if pc.any(staff).as_py():
+        actors = actors.filter(pc.invert(staff))
     lookups = {
         "account": (("sourced_id", "username", "account"), "account"),
         "email": (("email",), "email"),
         "mbox_sha1sum": (("mbox_sha1sum",), "mbox_sha1sum"),
         "openid": (("openid",), "openid"),
     }
-    kinds = actors.column("id_kind").to_pylist()
-    values = actors.column("id_value").to_pylist()
-    seen = actors.column("first_seen_at").to_pylist()
-    files = actors.column("_f").to_pylist()
-    by_kind: dict[str, list[int]] = {}
-    for i, k in enumerate(kinds):
-        by_kind.setdefault(k, []).append(i)
-    map_kind: list[str] = []
-    map_value: list[str] = []
-    map_sid: list[str] = []
-    identity_parts = []
-    new_sid: list[str] = []
-    new_seen: list[object] = []
-    new_f: list[int] = []
-    for kind, idx in by_kind.items():
+    # Actors are distinct (kind, value) pairs; kinds are resolved in order of first appearance.
+    mappings: list[pa.Table] = []
+    identity_parts: list[pa.Table] = []
+    firsts: list[pa.Table] = []
+    for kind in dict.fromkeys(actors.column("id_kind").to_pylist()):
+        of_kind = actors.filter(pc.equal(actors.column("id_kind"), kind))
         lookup_types, new_type = lookups[kind]
-        vals = [values[i] for i in idx]
-        mapping, rows = ctx.resolve_students(vals, lookup_types, new_type, SOURCE)
-        map_kind.extend([kind] * len(vals))
-        map_value.extend(vals)
-        map_sid.extend(mapping[v] for v in vals)
+        mapping, rows = ctx.resolve_students(
+            of_kind.column("id_value").to_pylist(), lookup_types, new_type, SOURCE
+        )
+        mappings.append(
+            pa.table(
+                {
+                    "id_kind": io.constant(kind, len(mapping), pa.string()),
+                    "id_value": pa.array(list(mapping), pa.string()),
+                    "student_id": pa.array(list(mapping.values()), pa.string()),
+                }
+            )
+        )
         if rows.num_rows:
             if kind == "email":
                 rows = rows.append_column("email", rows.column("identifier"))
-            first = {values[i]: (seen[i], files[i]) for i in idx}
-            row_f = []
-            for v, sid in zip(
-                rows.column("identifier").to_pylist(),
-                rows.column("student_id").to_pylist(),
-                strict=True,
-            ):
-                new_sid.append(sid)
-                new_seen.append(first[v][0])
-                row_f.append(first[v][1])
-            new_f.extend(row_f)
-            identity_parts.append(rows.append_column("_f", pa.array(row_f, pa.int32())))
-    mapping_table = pa.table(
-        {
-            "id_kind": pa.array(map_kind, pa.string()),
-            "id_value": pa.array(map_value, pa.string()),
-            "student_id": pa.array(map_sid, pa.string()),
-        }
+            at = pc.index_in(rows.column("identifier"), value_set=of_kind.column("id_value"))
+            first = of_kind.select(["first_seen_at", "_f"]).take(at)
+            identity_parts.append(rows.append_column("_f", first.column("_f").cast(pa.int32())))
+            firsts.append(
+                rows.select(["student_id"])
+                .append_column("first_seen_at", first.column("first_seen_at"))
+                .append_column("_f", first.column("_f"))
+            )
+    mapping_table = (
+        pa.concat_tables(mappings)
+        if mappings
+        else pa.table({c: pa.array([], pa.string()) for c in ("id_kind", "id_value", "student_id")})
     )
     identity = (
         pa.concat_tables(identity_parts, promote_options="permissive")
         if identity_parts
         else pa.table({"identifier": pa.array([], pa.string())})
     )
+    new = (
+        pa.concat_tables(firsts)
+        if firsts
+        else pa.table(
+            {
+                "student_id": pa.array([], pa.string()),
+                "first_seen_at": pa.array([], pa.timestamp("us", tz="UTC")),
+                "_f": pa.array([], pa.int32()),
+            }
+        )
+    )
     students = pa.table(
         {
-            "student_id": pa.array(new_sid, pa.string()),
-            "source": pa.array([SOURCE] * len(new_sid), pa.string()),
-            "first_seen_at": pa.array(new_seen, pa.timestamp("us", tz="UTC")),
-            "_f": pa.array(new_f, pa.int32()),
+            "student_id": new.column("student_id"),
+            "source": io.constant(SOURCE, new.num_rows, pa.string()),
+            "first_seen_at": new.column("first_seen_at").cast(pa.timestamp("us", tz="UTC")),
+            "_f": new.column("_f").cast(pa.int32()),
         }
     )
     return students, identity, mapping_table

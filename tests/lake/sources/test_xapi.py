@@ -455,6 +455,68 @@ def test_staff_actors_and_voiding_actors_are_not_made_students(lake: LakeSetting
     assert out["events"][teacher_view["id"]]["student_id"] is None
 
 
+def test_actors_of_each_kind_resolve_and_staff_emails_are_not_students(
+    lake: LakeSettings,
+) -> None:
+    io.merge(
+        lake,
+        silver("staff"),
+        pa.table(
+            {
+                "staff_id": ["tch-2"],
+                "source_id": ["tch-2"],
+                "email": ["T.Teach@School.example"],
+                "role": ["teacher"],
+            }
+        ),
+        "setup",
+    )
+
+    def by_mbox(mbox: str, ts: str) -> dict[str, Any]:
+        st = statement(timestamp=ts)
+        st["actor"] = {"objectType": "Agent", "mbox": mbox}
+        return st
+
+    pupil_late = by_mbox("mailto:Pupil@School.example", "2026-09-02T10:00:00Z")
+    pupil_early = by_mbox("mailto:pupil@school.example", "2026-09-01T08:00:00Z")
+    teacher = by_mbox("mailto:t.teach@school.example", "2026-09-01T09:00:00Z")
+    account = statement(student="stu-3", timestamp="2026-09-03T10:00:00Z")
+    out = _load(lake, [pupil_late, account, teacher, pupil_early])
+    assert out["report"].rows_kept == 4
+    identity = {
+        (r["identifier_type"], r["identifier"]): r["student_id"]
+        for r in _rows(lake, "student_identity")
+    }
+    assert set(identity) == {("email", "pupil@school.example"), ("account", "stu-3")}
+    events = out["events"]
+    assert events[teacher["id"]]["student_id"] is None
+    pupil = identity[("email", "pupil@school.example")]
+    assert (
+        events[pupil_late["id"]]["student_id"] == events[pupil_early["id"]]["student_id"] == pupil
+    )
+    assert events[account["id"]]["student_id"] == identity[("account", "stu-3")]
+    first_seen = {r["student_id"]: r["first_seen_at"] for r in _rows(lake, "students")}
+    assert first_seen == {
+        pupil: datetime(2026, 9, 1, 8, tzinfo=UTC),
+        identity[("account", "stu-3")]: datetime(2026, 9, 3, 10, tzinfo=UTC),
+    }
+
+
+def test_a_new_actor_among_known_ones_is_first_seen_at_its_own_statement(
+    lake: LakeSettings,
+) -> None:
+    known = [f"stu-k{i}" for i in range(8)]
+    _load(lake, [statement(student=s, timestamp="2026-09-01T10:00:00Z") for s in known], "a.jsonl")
+    again = [statement(student=s, timestamp="2026-09-05T10:00:00Z") for s in known]
+    new = statement(student="stu-new", timestamp="2026-09-03T07:30:00Z")
+    _load(lake, [*again[:4], new, *again[4:]], "b.jsonl")
+    identity = {r["identifier"]: r["student_id"] for r in _rows(lake, "student_identity")}
+    first_seen = {r["student_id"]: r["first_seen_at"] for r in _rows(lake, "students")}
+    assert len(first_seen) == 9
+    assert first_seen[identity["stu-new"]] == datetime(2026, 9, 3, 7, 30, tzinfo=UTC)
+    assert {first_seen[identity[s]] for s in known} == {datetime(2026, 9, 1, 10, tzinfo=UTC)}
+
+
 def test_voiding_within_one_file(lake: LakeSettings) -> None:
     target = statement()
     out = _load(lake, [target, _void(target["id"])])
