@@ -563,13 +563,17 @@ def test_answered_statements_become_item_responses_and_attempts(lake: LakeSettin
     assert att["submitted_at"].isoformat() == "2026-09-01T10:05:00+00:00"
     assert (att["score"], att["max_score"], att["quiz_id"]) == (2, 3, "quiz-1")
     # A later file adds an answer to the same attempt: the attempt is recomputed over both.
+    # Its answer again to an item already stored counts once, as stored (item_responses is
+    # insert-only): not its later time, score or maximum.
     a3 = answer("q3", True, "2026-09-01T10:09:00Z")
-    _write(lake, "b.jsonl", dumps_lines([a3]))
+    again = answer("q1", True, "2026-09-01T10:30:00Z", score={"raw": 5, "min": 0, "max": 5})
+    _write(lake, "b.jsonl", dumps_lines([a3, again]))
     _ingest(lake)
     att = {a["attempt_id"]: a for a in _rows(lake, "quiz_attempts")}[reg]
     assert att["started_at"].isoformat() == "2026-09-01T10:00:00+00:00"
     assert att["submitted_at"].isoformat() == "2026-09-01T10:09:00+00:00"
-    assert att["score"] == 3
+    assert (att["score"], att["max_score"]) == (3, 3)  # a stored response counts 1 to the max
+    assert responses[(reg, "q1")]["statement_id"] == a1["id"]
 
 
 # --- file forms ------------------------------------------------------------------------------
