@@ -1211,12 +1211,18 @@ def _validate_sql(
     return rejects
 
 
+def _drop_view_or_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temporary view or table ``name``, if there is one (DuckDB's ``DROP VIEW IF
+    EXISTS`` fails on a table of that name, and ``DROP TABLE`` on a view)."""
+    views = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND temporary", [name]
+    ).fetchone()[0]
+    con.execute(f"DROP {'VIEW' if views else 'TABLE'} IF EXISTS {name}")
+
+
 def _drop_st(con: duckdb.DuckDBPyConnection) -> None:
     """Drop stage 1's ``st``: a table (the SQL path) or a view over the native scan."""
-    views = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'st' AND temporary"
-    ).fetchone()[0]
-    con.execute("DROP VIEW IF EXISTS st" if views else "DROP TABLE IF EXISTS st")
+    _drop_view_or_table(con, "st")
     con.execute("DROP VIEW IF EXISTS st_native")
 
 
@@ -1227,10 +1233,7 @@ _FIN = "fin_chunk_"
 def drop_kept(con: duckdb.DuckDBPyConnection) -> None:
     """Drop ``kept_all`` (the view ``_validate_sql`` leaves over its chunks' tables, or a table)
     and those tables."""
-    views = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'kept_all' AND temporary"
-    ).fetchone()[0]
-    con.execute("DROP VIEW IF EXISTS kept_all" if views else "DROP TABLE IF EXISTS kept_all")
+    _drop_view_or_table(con, "kept_all")
     for (name,) in con.execute(
         "SELECT table_name FROM duckdb_tables() "
         f"WHERE temporary AND starts_with(table_name, '{_FIN}')"
