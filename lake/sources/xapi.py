@@ -49,7 +49,7 @@ import threading
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -1165,21 +1165,18 @@ def _validate_sql(
         # decides each suspect record exactly; a clean record's tier-1 fields are exact.
         # json_transform runs only on valid JSON (try() would double its cost); should it still
         # fail, try() it is.
-        fast = xapi_native.scan(part)
+        fast = xapi_native.scan(part, now + timedelta(seconds=FUTURE_TOLERANCE_S))
         native = fast is not None
         _drop_st(con)
-        if fast is None:
-            rest = "src"
-        else:
+        rest, rest_rows = "src", part.num_rows
+        if fast is not None:
             # The native scanner decides the certainly clean records; the rest go through SQL.
             con.register("fast", fast)
             _stage1_native(con, now_sql)
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE src_rest AS "
-                "SELECT * FROM src ANTI JOIN st USING (_f, _line)"
-            )
-            rest = "src_rest"
-        if not native or con.execute("SELECT count(*) FROM src_rest").fetchone()[0]:
+            undecided = part.filter(pc.invert(fast.column("ok")))
+            con.register("src_rest", undecided)
+            rest, rest_rows = "src_rest", undecided.num_rows
+        if rest_rows:
             try:
                 _stage1(
                     con,
@@ -1194,6 +1191,7 @@ def _validate_sql(
         _stages234(con)
         _drop_st(con)
         if native:
+            con.unregister("src_rest")
             con.unregister("fast")
             del fast  # its buffers go back to the scanner's pool for the next chunk
         rejects.append(_chunk_rejects(con, part))
@@ -1206,7 +1204,7 @@ def _validate_sql(
         f"SELECT * FROM {_FIN}{k} WHERE code2 IS NULL" for k in range(len(chunks))
     )
     con.execute(f"CREATE TEMP VIEW kept_all AS {kept}")
-    for table in ("st_sql", "src_rest", "precise", "ctx", "objs", "seen"):
+    for table in ("st_sql", "precise", "ctx", "objs", "seen"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return rejects
 
@@ -1314,11 +1312,11 @@ def _stage1(
 
 
 def _stage1_native(con: duckdb.DuckDBPyConnection, now_sql: str) -> None:
-    """Stage 1's ``st`` from the records the native scanner decided (``fast``): its mapped
-    columns, the timestamps cast as the SQL path casts them, and the JSON texts it could not
-    print canonically rewritten with ``json()``. A record whose timestamp DuckDB cannot cast,
-    or that lies in the future of the load, is left out: the SQL path decides it and adds it
-    to the table ``st_sql``.
+    """Stage 1's ``st`` from the records the native scanner decided (``fast``, ``ok``): its
+    mapped columns, the load's time where a statement has no timestamp, and the JSON texts it
+    could not print canonically rewritten with ``json()``. The scanner reads timestamps as
+    DuckDB casts them and leaves to the SQL path (which adds them to the table ``st_sql``)
+    those it does not read so and those in the future of the load.
 
     ``st`` is a view over ``fast`` and ``st_sql``, not a copy: stage 4 reads it whole once
     and stages 2-3 read two of its columns, while copying it into a table took a core-second
@@ -1330,13 +1328,8 @@ def _stage1_native(con: duckdb.DuckDBPyConnection, now_sql: str) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW st_native AS
-        WITH f AS (
-            SELECT *, TRY_CAST(ts AS TIMESTAMPTZ) AS ts_parsed,
-                TRY_CAST(stored AS TIMESTAMPTZ) AS stored_parsed
-            FROM fast WHERE ok
-        )
         SELECT _f, _line, false AS suspect, event_id,
-            coalesce(ts_parsed, stored_parsed, {now_sql}) AS occurred_at,
+            coalesce(occurred_at, {now_sql}) AS occurred_at,
             verb_id, verb, activity_id, obj_type, ref_id, object_type, id_kind, id_value,
             duration_s, score_scaled, score_raw, score_max, is_success, is_completion, response,
             video_time_s, video_time_from_s, video_time_to_s,
@@ -1344,11 +1337,7 @@ def _stage1_native(con: duckdb.DuckDBPyConnection, now_sql: str) -> None:
                 '{{"context":' || coalesce({text("cext")}, 'null') || ',"result":'
                 || coalesce({text("rext")}, 'null') || '}}' END AS extensions,
             attempt_id, {text("ca")} AS ca
-        FROM f
-        WHERE (ts IS NULL
-                OR (ts_parsed IS NOT NULL
-                    AND ts_parsed <= {now_sql} + INTERVAL {FUTURE_TOLERANCE_S} SECOND))
-            AND (stored IS NULL OR stored_parsed IS NOT NULL)
+        FROM fast WHERE ok
         """
     )
     con.execute("CREATE OR REPLACE TEMP TABLE st_sql AS SELECT * FROM st_native LIMIT 0")

@@ -13,6 +13,7 @@ the results are the same, only slower.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -28,7 +29,13 @@ except ImportError:  # not built: the DuckDB path does the work
 THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 # Arrow types of the scanner's column groups.
-_TYPES = {"utf8": pa.string(), "f64": pa.float64(), "bool": pa.bool_()}
+_TYPES = {
+    "utf8": pa.string(),
+    "f64": pa.float64(),
+    "bool": pa.bool_(),
+    "ts": pa.timestamp("us", tz="UTC"),
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def available() -> bool:
@@ -70,12 +77,16 @@ def pack_lines(data: bytearray | memoryview, before: int) -> list[dict[str, Any]
     return _native.pack_lines(memoryview(data).cast("B"), before, THREADS, PACK_PART_BYTES)
 
 
-def scan(records: pa.Table) -> pa.Table | None:
+def scan(records: pa.Table, not_after: datetime) -> pa.Table | None:
     """Stage 1's fast path over ``records`` (``_f``, ``_line``, ``text``): a table aligned with
     them (``_f``, ``_line``, ``ok``, ``canon`` and the mapped columns, NULL where not ``ok``), or
-    None when the extension is not available or there are no records."""
+    None when the extension is not available or there are no records. ``occurred_at`` is the
+    statement's ``timestamp``, else its ``stored``, else NULL (the load's time); a statement
+    timestamped after ``not_after`` (an aware datetime) is not ``ok``: it is in the future."""
     if not available() or _native is None:
         return None
+    delta = not_after - _EPOCH
+    not_after_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     parts: dict[str, list[pa.Array]] = {}
     for chunk in records.column("text").chunks:
         if len(chunk) == 0:
@@ -86,7 +97,7 @@ def scan(records: pa.Table) -> pa.Table | None:
             chunk = chunk.fill_null("")  # a NULL text is not JSON: the DuckDB path says so
         _, offsets, data = chunk.buffers()
         for part in _native.scan_statements(
-            _bytes(data), _bytes(offsets), chunk.offset, len(chunk), THREADS
+            _bytes(data), _bytes(offsets), chunk.offset, len(chunk), not_after_us, THREADS
         ):
             for name, arr in _arrays(part).items():
                 parts.setdefault(name, []).append(arr)
