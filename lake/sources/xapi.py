@@ -1166,17 +1166,15 @@ def _validate_sql(
         # json_transform runs only on valid JSON (try() would double its cost); should it still
         # fail, try() it is.
         fast = xapi_native.scan(part, now + timedelta(seconds=FUTURE_TOLERANCE_S))
-        native = fast is not None
-        _drop_st(con)
-        rest, rest_rows = "src", part.num_rows
+        native, rest, rest_rows = fast is not None, "src", part.num_rows
         if fast is not None:
             # The native scanner decides the certainly clean records; the rest go through SQL.
-            con.register("fast", fast)
-            _stage1_native(con, now_sql)
+            _stage1_native(con, now_sql, k, fast)
             undecided = part.filter(pc.invert(fast.column("ok")))
             con.register("src_rest", undecided)
             rest, rest_rows = "src_rest", undecided.num_rows
-        if rest_rows:
+            del fast  # the chunk's view holds it (``drop_kept`` lets go)
+        if not native or rest_rows:
             try:
                 _stage1(
                     con,
@@ -1184,27 +1182,35 @@ def _validate_sql(
                     now_sql,
                     f"CASE WHEN json_valid(text) THEN json_transform(text, {schema}) END",
                     rest,
+                    k,
                 )
             except duckdb.Error:
-                _stage1(con, rules, now_sql, f"try(json_transform(text, {schema}))", rest)
+                _stage1(con, rules, now_sql, f"try(json_transform(text, {schema}))", rest, k)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW st AS SELECT * FROM {_ST}{k}")
         _precise_reasons(con, rules)
-        _stages234(con)
-        _drop_st(con)
-        if native:
-            con.unregister("src_rest")
-            con.unregister("fast")
-            del fast  # its buffers go back to the scanner's pool for the next chunk
+        _stages23(con, first=k == 0)
+        _stage4(con, k)
         rejects.append(_chunk_rejects(con, part))
-        con.execute("INSERT INTO seen SELECT _f, event_id, _line FROM fin WHERE code2 IS NULL")
-        con.execute(f"ALTER TABLE fin RENAME TO {_FIN}{k}")
+        con.execute("DROP VIEW st")
+        con.unregister("src_rest")
         con.unregister("src")
-    xapi_native.release_buffers()
-    # A view, not a copy: each chunk's decided rows stay where stage 4 wrote them.
+    # A view, not a copy: each chunk's rows stay where stage 1 left them (the native scanner's
+    # columns, ``st_sql_<k>``), less the rejected ones, with their class and content.
     kept = " UNION ALL ".join(
-        f"SELECT * FROM {_FIN}{k} WHERE code2 IS NULL" for k in range(len(chunks))
+        f"SELECT * FROM {_ST}{k} ANTI JOIN {_REJ}{k} USING (_f, _line)" for k in range(len(chunks))
     )
-    con.execute(f"CREATE TEMP VIEW kept_all AS {kept}")
-    for table in ("st_sql", "precise", "ctx", "objs", "seen"):
+    con.execute(
+        f"""
+        CREATE TEMP VIEW kept_all AS
+        SELECT st.* EXCLUDE (ca), c.class_id AS ctx_class_id, c.has_class_like, c.ca_error,
+            c.quiz_iri, o.content_id, o.object_class_id, NULL::VARCHAR AS code2,
+            NULL::VARCHAR AS reason2
+        FROM ({kept}) st
+        LEFT JOIN ctx_all c ON c.ca = st.ca
+        LEFT JOIN objs_all o ON o.activity_id = st.activity_id
+        """
+    )
+    for table in ("precise", "seen", "verdicts"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return rejects
 
@@ -1218,25 +1224,39 @@ def _drop_view_or_table(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"DROP {'VIEW' if views else 'TABLE'} IF EXISTS {name}")
 
 
-def _drop_st(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop stage 1's ``st``: a table (the SQL path) or a view over the native scan."""
-    _drop_view_or_table(con, "st")
-    con.execute("DROP VIEW IF EXISTS st_native")
-
-
-# Stage 4's table of each chunk, kept (renamed with the chunk's index) under ``kept_all``.
-_FIN = "fin_chunk_"
+# Per chunk k of ``_validate_sql``: the view ``st_<k>`` over stage 1's rows (the native
+# scanner's, registered as ``fast_<k>``, under ``st_native_<k>``; the SQL path's, in the table
+# ``st_sql_<k>``) and the table ``rej_<k>`` of the rejected ones' (_f, _line).
+_ST = "st_"
+_REJ = "rej_"
+_FAST = "fast_"
 
 
 def drop_kept(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop ``kept_all`` (the view ``_validate_sql`` leaves over its chunks' tables, or a table)
-    and those tables."""
+    """Drop ``kept_all`` (the view ``_validate_sql`` leaves over its chunks, or a table) and
+    what it reads: each chunk's views and tables, the native scanner's columns (whose buffers
+    go back to it, and are then freed), and the class and content of the records."""
     _drop_view_or_table(con, "kept_all")
+    views = [
+        name
+        for (name,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+        ).fetchall()
+    ]
+    for name in views:
+        if name.startswith((_ST, "st_native_")):
+            con.execute(f"DROP VIEW {name}")
+    for name in views:
+        if name.startswith(_FAST):
+            con.unregister(name)
     for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() "
-        f"WHERE temporary AND starts_with(table_name, '{_FIN}')"
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND "
+        f"(starts_with(table_name, 'st_sql_') OR starts_with(table_name, '{_REJ}'))"
     ).fetchall():
         con.execute(f"DROP TABLE {name}")
+    for table in ("ctx_all", "objs_all"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    xapi_native.release_buffers()
 
 
 def _stage1(
@@ -1244,12 +1264,17 @@ def _stage1(
     rules: list[tuple[str, str, str]],
     now_sql: str,
     parse: str,
-    source: str = "src",
+    source: str,
+    k: int,
 ) -> None:
-    """Stage 1 in SQL over the records of ``source``: into the table ``st``, which it creates,
-    or into ``st_sql`` (under the view ``st``) when ``source`` holds what the native scanner
-    left (``src_rest``)."""
-    into = "CREATE OR REPLACE TEMP TABLE st AS" if source == "src" else "INSERT INTO st_sql BY NAME"
+    """Stage 1 in SQL over the records of chunk ``k`` in ``source``: into the table
+    ``st_sql_<k>``, which it creates (under the view ``st_<k>``) when ``source`` holds them all
+    (``src``), or which ``_stage1_native`` made when it holds what the native scanner left
+    (``src_rest``)."""
+    if source == "src":
+        into = f"CREATE OR REPLACE TEMP TABLE st_sql_{k} AS"
+    else:
+        into = f"INSERT INTO st_sql_{k} BY NAME"
     con.execute(
         f"""
         {into}
@@ -1309,25 +1334,29 @@ def _stage1(
         FROM derived
         """
     )
+    if source == "src":
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {_ST}{k} AS SELECT * FROM st_sql_{k}")
 
 
-def _stage1_native(con: duckdb.DuckDBPyConnection, now_sql: str) -> None:
-    """Stage 1's ``st`` from the records the native scanner decided (``fast``, ``ok``): its
-    mapped columns, the load's time where a statement has no timestamp, and the JSON texts it
-    could not print canonically rewritten with ``json()``. The scanner reads timestamps as
-    DuckDB casts them and leaves to the SQL path (which adds them to the table ``st_sql``)
-    those it does not read so and those in the future of the load.
+def _stage1_native(con: duckdb.DuckDBPyConnection, now_sql: str, k: int, fast: pa.Table) -> None:
+    """Stage 1's view ``st_<k>`` of chunk ``k``: the records the native scanner decided
+    (``fast``, registered as ``fast_<k>``; those ``ok``) with their mapped columns, the load's
+    time where a statement has no timestamp, and the JSON texts the scanner could not print
+    canonically rewritten with ``json()``; and the SQL path's records, in the table
+    ``st_sql_<k>`` made empty here. The scanner reads timestamps as DuckDB casts them and leaves
+    to the SQL path those it does not read so and those in the future of the load.
 
-    ``st`` is a view over ``fast`` and ``st_sql``, not a copy: stage 4 reads it whole once
-    and stages 2-3 read two of its columns, while copying it into a table took a core-second
-    per 500K records (1M statements: 22.5-23.8 CPU-s for the load instead of 24.0-24.4)."""
+    Views, not copies: the stages read what they need of it, and ``kept_all`` reads it again
+    for the silver rows, where copying each chunk's mapped rows into a table took a
+    core-second per 500K records."""
 
     def text(col: str) -> str:
         return f"CASE WHEN canon THEN {col} ELSE json({col})::VARCHAR END"
 
+    con.register(f"{_FAST}{k}", fast)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP VIEW st_native AS
+        CREATE OR REPLACE TEMP VIEW st_native_{k} AS
         SELECT _f, _line, false AS suspect, event_id,
             coalesce(occurred_at, {now_sql}) AS occurred_at,
             verb_id, verb, activity_id, obj_type, ref_id, object_type, id_kind, id_value,
@@ -1337,25 +1366,29 @@ def _stage1_native(con: duckdb.DuckDBPyConnection, now_sql: str) -> None:
                 '{{"context":' || coalesce({text("cext")}, 'null') || ',"result":'
                 || coalesce({text("rext")}, 'null') || '}}' END AS extensions,
             attempt_id, {text("ca")} AS ca
-        FROM fast WHERE ok
+        FROM {_FAST}{k} WHERE ok
         """
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE st_sql AS SELECT * FROM st_native LIMIT 0")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE st_sql_{k} AS SELECT * FROM st_native_{k} LIMIT 0")
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW st AS SELECT * FROM st_native UNION ALL SELECT * FROM st_sql"
+        f"CREATE OR REPLACE TEMP VIEW {_ST}{k} AS "
+        f"SELECT * FROM st_native_{k} UNION ALL SELECT * FROM st_sql_{k}"
     )
 
 
-def _stages234(con: duckdb.DuckDBPyConnection) -> None:
-    # Stage 2: context activities, once per distinct contextActivities object.
-    con.execute(_context_sql())
-    # Stage 3: content ids and object-as-class, once per distinct object IRI.
+def _stages23(con: duckdb.DuckDBPyConnection, first: bool) -> None:
+    """Stages 2 and 3 over the chunk in ``st``, for what earlier chunks did not have: the class,
+    quiz and spec error of each distinct contextActivities object (table ``ctx_all``), and the
+    content id and object-as-class of each distinct object IRI (``objs_all``)."""
+    con.execute(_context_sql(first))
+    new_ids = "SELECT DISTINCT activity_id FROM st WHERE activity_id IS NOT NULL"
+    if not first:
+        new_ids = f"{new_ids} EXCEPT SELECT activity_id FROM objs_all"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE objs AS
+        {"CREATE OR REPLACE TEMP TABLE objs_all AS" if first else "INSERT INTO objs_all"}
         WITH o AS (
-            SELECT activity_id, {_last_segment("activity_id")} AS seg
-            FROM (SELECT DISTINCT activity_id FROM st WHERE activity_id IS NOT NULL)
+            SELECT activity_id, {_last_segment("activity_id")} AS seg FROM ({new_ids})
         )
         SELECT o.activity_id,
             CASE WHEN kc.content_id IS NOT NULL THEN o.seg ELSE o.activity_id END AS content_id,
@@ -1366,13 +1399,18 @@ def _stages234(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN known_classes k2 ON k2.class_id = o.seg
         """
     )
-    # Stage 4: final reason (context errors, unknown class, duplicates) and the mapped row.
+
+
+def _stage4(con: duckdb.DuckDBPyConnection, k: int) -> None:
+    """Stage 4 over chunk ``k`` in ``st``: each record's final reason, if any (its tier-2
+    reason, a context error, an unknown class, a repeated statement id), into the table
+    ``verdicts`` (``_f``, ``_line``, ``event_id``, ``code2``, ``reason2``); the rejected
+    records' (_f, _line) into ``rej_<k>``, and the kept ones' statement ids into ``seen``."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE fin AS
+        CREATE OR REPLACE TEMP TABLE verdicts AS
         WITH j AS (
-            SELECT st.* EXCLUDE (ca), c.class_id AS ctx_class_id, c.has_class_like, c.ca_error,
-                c.quiz_iri, o.content_id, o.object_class_id,
+            SELECT st._f, st._line, st.event_id,
                 CASE
                     WHEN p.code IS NOT NULL THEN p.code
                     WHEN c.ca_error IS NOT NULL THEN {_q(Reason.SPEC_VIOLATION)}
@@ -1388,8 +1426,7 @@ def _stages234(con: duckdb.DuckDBPyConnection) -> None:
                 END AS reason2
             FROM st
             LEFT JOIN precise p ON p._f = st._f AND p._line = st._line
-            LEFT JOIN ctx c ON c.ca = st.ca
-            LEFT JOIN objs o ON o.activity_id = st.activity_id
+            LEFT JOIN ctx_all c ON c.ca = st.ca
         )
         , dups AS (
             SELECT _f, event_id, min(_line) AS first_line FROM j WHERE code2 IS NULL
@@ -1414,10 +1451,16 @@ def _stages234(con: duckdb.DuckDBPyConnection) -> None:
         FROM firsts
         """
     )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_REJ}{k} AS "
+        "SELECT _f, _line FROM verdicts WHERE code2 IS NOT NULL"
+    )
+    con.execute("INSERT INTO seen SELECT _f, event_id, _line FROM verdicts WHERE code2 IS NULL")
 
 
-def _context_sql() -> str:
-    """SQL: per distinct contextActivities object, the class, quiz and any spec error."""
+def _context_sql(first: bool) -> str:
+    """SQL: per distinct contextActivities object of ``st`` not yet in the table ``ctx_all``
+    (which the ``first`` chunk creates), the class, quiz and any spec error, into it."""
     keys = "['parent', 'grouping', 'category', 'other']"
     lists = ", ".join(
         f"""CASE json_type(ca, '$.{k}')
@@ -1429,8 +1472,11 @@ def _context_sql() -> str:
     )
     class_types = ", ".join(_q(t) for t in CLASS_ACTIVITY_TYPES)
     return f"""
-        CREATE OR REPLACE TEMP TABLE ctx AS
-        WITH cas AS (SELECT DISTINCT ca FROM st WHERE ca IS NOT NULL),
+        {"CREATE OR REPLACE TEMP TABLE ctx_all AS" if first else "INSERT INTO ctx_all"}
+        WITH cas AS (
+            SELECT DISTINCT ca FROM st WHERE ca IS NOT NULL
+            {"" if first else "EXCEPT SELECT ca FROM ctx_all"}
+        ),
         shape AS (
             SELECT ca,
                 list_filter(json_keys(ca), lambda x: NOT list_contains({keys}, x)) AS bad_keys,
@@ -1499,11 +1545,11 @@ def _record_keys(files: np.ndarray, lines: np.ndarray) -> np.ndarray:
 
 
 def _chunk_rejects(con: duckdb.DuckDBPyConnection, records: pa.Table) -> pa.Table:
-    """The rejected records of the chunk in ``fin`` (``records``: its input), in (file, line)
-    order: ``_f``, ``_line``, ``code``, ``reason`` and the record's ``text``."""
+    """The rejected records of the chunk in ``verdicts`` (``records``: its input), in (file,
+    line) order: ``_f``, ``_line``, ``code``, ``reason`` and the record's ``text``."""
     rej = con.sql(
         """
-        SELECT _f, _line, code2 AS code, reason2 AS reason FROM fin WHERE code2 IS NOT NULL
+        SELECT _f, _line, code2 AS code, reason2 AS reason FROM verdicts WHERE code2 IS NOT NULL
         ORDER BY _f, _line
         """
     ).to_arrow_table()
