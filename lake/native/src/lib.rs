@@ -1159,31 +1159,22 @@ impl StrCol {
     }
 }
 
+/// A fixed-width column: validity bitmap and values (zero where null).
 #[derive(Default)]
-struct F64Col {
+struct NumCol<T> {
     valid: Bits,
-    values: Vec<f64>,
+    values: Vec<T>,
 }
 
-impl F64Col {
-    fn push(&mut self, v: Option<f64>) {
+impl<T: Copy + Default> NumCol<T> {
+    fn push(&mut self, v: Option<T>) {
         self.valid.push(v.is_some());
-        self.values.push(v.unwrap_or(0.0));
+        self.values.push(v.unwrap_or_default());
     }
 }
 
-#[derive(Default)]
-struct I64Col {
-    valid: Bits,
-    values: Vec<i64>,
-}
-
-impl I64Col {
-    fn push(&mut self, v: Option<i64>) {
-        self.valid.push(v.is_some());
-        self.values.push(v.unwrap_or(0));
-    }
-}
+type F64Col = NumCol<f64>;
+type I64Col = NumCol<i64>;
 
 #[derive(Default)]
 struct BoolCol {
@@ -1449,27 +1440,37 @@ fn to_python<'py>(py: Python<'py>, cols: Columns) -> PyResult<Bound<'py, PyDict>
         strs.set_item(name, PyTuple::new(py, parts)?)?;
     }
     out.set_item("utf8", strs)?;
-    let f64s = PyDict::new(py);
-    for (name, c) in F64_COLS.iter().zip(cols.f64s) {
-        let values = le_bytes(&c.values, f64::to_le_bytes);
-        let parts = [buffer(py, c.valid.bytes)?, buffer(py, values)?];
-        f64s.set_item(name, PyTuple::new(py, parts)?)?;
-    }
-    out.set_item("f64", f64s)?;
+    out.set_item(
+        "f64",
+        num_group(py, &F64_COLS, cols.f64s, f64::to_le_bytes)?,
+    )?;
     let bools = PyDict::new(py);
     for (name, c) in BOOL_COLS.iter().zip(cols.bools) {
         let parts = [buffer(py, c.valid.bytes)?, buffer(py, c.values.bytes)?];
         bools.set_item(name, PyTuple::new(py, parts)?)?;
     }
     out.set_item("bool", bools)?;
-    let timestamps = PyDict::new(py);
-    for (name, c) in TS_COLS.iter().zip(cols.timestamps) {
-        let values = le_bytes(&c.values, i64::to_le_bytes);
-        let parts = [buffer(py, c.valid.bytes)?, buffer(py, values)?];
-        timestamps.set_item(name, PyTuple::new(py, parts)?)?;
-    }
-    out.set_item("ts", timestamps)?;
+    out.set_item(
+        "ts",
+        num_group(py, &TS_COLS, cols.timestamps, i64::to_le_bytes)?,
+    )?;
     Ok(out)
+}
+
+/// `{name: (validity, values)}` of fixed-width columns, values little-endian.
+fn num_group<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    names: &[&str],
+    cols: Vec<NumCol<T>>,
+    to: fn(T) -> [u8; N],
+) -> PyResult<Bound<'py, PyDict>> {
+    let group = PyDict::new(py);
+    for (name, c) in names.iter().zip(cols) {
+        let values = le_bytes(&c.values, to);
+        let parts = [buffer(py, c.valid.bytes)?, buffer(py, values)?];
+        group.set_item(name, PyTuple::new(py, parts)?)?;
+    }
+    Ok(group)
 }
 
 /// Scans the `n` records of an Arrow string array (`data`: its value bytes, `offsets`: its int32
