@@ -46,6 +46,8 @@ class ResponseCache:
         self.max_entries = max_entries
         self._data: OrderedDict[Hashable, tuple[tuple[Any, ...], float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        # Bumped by every invalidation: a body built across one is served but not kept.
+        self._generation = 0
         self.hits = 0
         self.misses = 0
 
@@ -65,24 +67,31 @@ class ResponseCache:
             self.hits += 1
             return JsonBody(hit[2])
         self.misses += 1
+        generation = self._generation
         body = _adapter(model).dump_json(build())
         # Each entry lives a random 50-100% of ttl_s: bodies built together (a warm-up, a new
         # gold version) then expire spread out instead of all being rebuilt in one burst.
         expires = math.inf if ttl_s is None else now + ttl_s * (0.5 + 0.5 * random.random())
         with self._lock:
-            self._data[key] = (versions, expires, body)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            # An invalidation while ``build`` ran (the change feed's thread dropping a renamed
+            # student's answers) may concern what it read: kept, the old body would outlive the
+            # change until its ttl.
+            if generation == self._generation:
+                self._data[key] = (versions, expires, body)
+                self._data.move_to_end(key)
+                while len(self._data) > self.max_entries:
+                    self._data.popitem(last=False)
         return JsonBody(body)
 
     def clear(self) -> None:
         """Drop every entry."""
         with self._lock:
+            self._generation += 1
             self._data.clear()
 
     def invalidate(self, predicate: Callable[[Hashable], bool]) -> None:
         """Drop the entries whose key matches (e.g. one student's after a submission)."""
         with self._lock:
+            self._generation += 1
             for k in [k for k in self._data if predicate(k)]:
                 del self._data[k]
