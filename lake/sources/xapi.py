@@ -1244,7 +1244,7 @@ def drop_kept(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
     ]
     for name in views:
-        if name.startswith((_ST, "st_native_")):
+        if name.startswith(_ST):  # st_<k> and st_native_<k>
             con.execute(f"DROP VIEW {name}")
     for name in views:
         if name.startswith(_FAST):
