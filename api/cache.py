@@ -5,6 +5,8 @@ A cached body is reused while every table it was built from is at the same versi
 answers that also read the operational store, for at most ``ttl_s`` seconds (a random 50-100%
 of it per entry), or until this process invalidates them). Access checks and the audit record
 still run on every request: only the building and serialising of the body is saved.
+
+Students' display names, which many answers show, are cached beside them (``NameCache``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from fastapi.responses import Response
@@ -95,3 +97,54 @@ class ResponseCache:
             self._generation += 1
             for k in [k for k in self._data if predicate(k)]:
                 del self._data[k]
+
+
+class NameCache:
+    """student_id -> display name (None: the student has no account), each read kept for at
+    most ``ttl_s`` seconds (the whole cache is dropped then) or until ``forget`` drops it.
+
+    ``forget`` comes from another thread (the store's change feed applying a rename): a lookup
+    that read the store while it ran may have read the old name, so what that lookup read is
+    returned but not kept, as ``ResponseCache`` does with bodies."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._names: dict[str, str | None] = {}
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def names(
+        self, student_ids: list[str], load: Callable[[list[str]], dict[str, str]]
+    ) -> dict[str, str]:
+        """The display names of ``student_ids`` that have one; ``load`` reads those not
+        cached from the store (returning only the students it found)."""
+        with self._lock:
+            if time.monotonic() - self._stamp > self.ttl_s:
+                self._stamp = time.monotonic()
+                self._generation += 1
+                self._names = {}
+            known = dict(self._names)
+            generation = self._generation
+        missing = [s for s in dict.fromkeys(student_ids) if s not in known]
+        if missing:
+            found = load(missing)
+            read = {s: found.get(s) for s in missing}
+            known.update(read)
+            with self._lock:
+                if generation == self._generation:
+                    self._names.update(read)
+        return {s: name for s in student_ids if (name := known.get(s))}
+
+    def forget(self, student_ids: Iterable[str]) -> None:
+        """Drop these students' names (renamed, erased, new accounts)."""
+        with self._lock:
+            self._generation += 1
+            for s in student_ids:
+                self._names.pop(s, None)
+
+    def clear(self) -> None:
+        """Drop every name."""
+        with self._lock:
+            self._generation += 1
+            self._names = {}

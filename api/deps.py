@@ -161,10 +161,9 @@ class Services:
         for sid in students:
             self._memberships.drop(sid)
             classes |= self.student_classes(sid)  # their names show in class answers
-        names = self.extras.get("display_names")
-        if names is not None:
-            for sid in students:
-                names[1].pop(sid, None)
+        names = self.extras.get("display_names")  # api.cache.NameCache
+        if names is not None and students:
+            names.forget(students)
         if self.responses is not None and (students or classes):
             touched = students | classes
             self.responses.invalidate(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import polars as pl
 from sqlalchemy import select
 
+from api.cache import NameCache
 from api.deps import Services
 from api.schemas.learning import ClassSummary
 from api.store.models import User
@@ -40,20 +40,19 @@ def display_names(svc: Services, student_ids: list[str]) -> dict[str, str]:
     """student_id -> display name of the students who have an account."""
     if not student_ids:
         return {}
-    now = time.monotonic()
-    stamp, cache = svc.extras.get("display_names", (0.0, {}))
-    if now - stamp > NAMES_TTL_S:
-        stamp, cache = now, {}
-        svc.extras["display_names"] = (stamp, cache)
-    missing = [s for s in student_ids if s not in cache]
-    if missing:
+    cache = svc.extras.get("display_names")
+    if cache is None:
+        cache = svc.extras.setdefault("display_names", NameCache(NAMES_TTL_S))
+
+    def load(missing: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
         with svc.store.session() as s:
-            for chunk_start in range(0, len(missing), 500):
-                chunk = missing[chunk_start : chunk_start + 500]
+            for start in range(0, len(missing), 500):
+                chunk = missing[start : start + 500]
                 for sid, name in s.execute(
                     select(User.student_id, User.display_name).where(User.student_id.in_(chunk))
                 ):
-                    cache[sid] = name
-        for sid in missing:
-            cache.setdefault(sid, None)
-    return {s: cache[s] for s in student_ids if cache.get(s)}
+                    found[sid] = name
+        return found
+
+    return cache.names(student_ids, load)
