@@ -54,6 +54,7 @@ from lake.sources.records import (
     quote_ident,
     read_records,
     timestamp_sql,
+    with_syntax_flags,
 )
 
 SOURCE = "quiz_attempts"
@@ -82,17 +83,25 @@ IDS = ("attempt_id", "student_id", "class_id", "quiz_id", "item_id")
 # The quiz_attempts parser
 
 
-def _validation_sql(now: dt.datetime) -> str:
-    ts = {c: timestamp_sql(quote_ident(c)) for c in ("started_at", "answered_at", "submitted_at")}
+def _validation_sql(now: dt.datetime, flags: dict[str, str] | None = None) -> str:
+    """The per-record rules over the view ``records``; ``flags``: its syntax columns
+    (``with_syntax_flags``), read instead of the regular expressions where given."""
+    flags = flags or {}
+    stamps = ("started_at", "answered_at", "submitted_at")
+    ts = {c: timestamp_sql(quote_ident(c), flags.get(c)) for c in stamps}
     numeric = ("attempt_number", "score", "max_score", "duration_s")
-    num = {c: number_sql(quote_ident(c)) for c in numeric}
+    num = {c: number_sql(quote_ident(c), flags.get(c)) for c in numeric}
     limit = (now + FUTURE_TOLERANCE).isoformat()
     rules: list[tuple[str, Reason | str, str]] = [
         ("_err_code IS NOT NULL", "_err_code", "_err_reason"),
     ]
     rules += [(f"{f} IS NULL", Reason.MISSING_FIELD, f"'{f} is required'") for f in REQUIRED]
     rules += [
-        (bad_id_sql(f), Reason.INVALID_VALUE, f"'{f} has control characters or is too long'")
+        (
+            bad_id_sql(f, flags.get(f)),
+            Reason.INVALID_VALUE,
+            f"'{f} has control characters or is too long'",
+        )
         for f in IDS
     ]
     rules += [
@@ -384,8 +393,9 @@ class QuizAttemptsParser:
         result.bronze["responses"] = _concat(result.bronze.get("responses"), rec.bronze)
         con = connect()
         try:
-            con.register("records", rec.table.drop_columns(["_raw"]))
-            checked = con.sql(_validation_sql(now)).to_arrow_table()
+            records, flags = with_syntax_flags(rec.table.drop_columns(["_raw"]), FIELDS)
+            con.register("records", records)
+            checked = con.sql(_validation_sql(now, flags)).to_arrow_table()
             con.unregister("records")
             rejected = pc.is_valid(checked.column("code"))
             bad = checked.filter(rejected).select(["_line", "code", "reason"])

@@ -23,6 +23,7 @@ from lake.sources.common import (
     duckdb_cursor,
     read_csv,
     read_lines,
+    syntax_flags,
 )
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
@@ -206,19 +207,51 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def timestamp_sql(col: str) -> str:
-    """SQL: the column as TIMESTAMPTZ, or NULL when absent, unparseable or without an offset."""
-    return f"CASE WHEN regexp_full_match({col}, '{_TS_RE}') THEN try_cast({col} AS TIMESTAMPTZ) END"
+def timestamp_sql(col: str, matched: str | None = None) -> str:
+    """SQL: the column as TIMESTAMPTZ, or NULL when absent, unparseable or without an offset.
+    ``matched``: a boolean column saying whether the value has the form (``with_syntax_flags``),
+    read instead of matching the regular expression."""
+    test = matched or f"regexp_full_match({col}, '{_TS_RE}')"
+    return f"CASE WHEN {test} THEN try_cast({col} AS TIMESTAMPTZ) END"
 
 
-def number_sql(col: str) -> str:
-    """SQL: the column as a finite DOUBLE, or NULL when absent or not a plain decimal number."""
-    return f"CASE WHEN regexp_full_match({col}, '{_NUM_RE}') THEN try_cast({col} AS DOUBLE) END"
+def number_sql(col: str, matched: str | None = None) -> str:
+    """SQL: the column as a finite DOUBLE, or NULL when absent or not a plain decimal number;
+    ``matched`` as in ``timestamp_sql``."""
+    test = matched or f"regexp_full_match({col}, '{_NUM_RE}')"
+    return f"CASE WHEN {test} THEN try_cast({col} AS DOUBLE) END"
 
 
-def bad_id_sql(col: str) -> str:
-    """SQL: true when an identifier holds control characters or is unreasonably long."""
-    return f"(regexp_matches({col}, '[[:cntrl:]]') OR length({col}) > {MAX_ID_CHARS})"
+def bad_id_sql(col: str, control: str | None = None) -> str:
+    """SQL: true when an identifier holds control characters or is unreasonably long.
+    ``control``: a boolean column saying whether it holds control characters
+    (``with_syntax_flags``), read instead of matching the regular expression."""
+    test = control or f"regexp_matches({col}, '[[:cntrl:]]')"
+    return f"({test} OR length({col}) > {MAX_ID_CHARS})"
+
+
+# The syntax check of the native extension standing for each kind's regular expression.
+_SYNTAX_CHECKS = {Kind.TIMESTAMP: "timestamp", Kind.NUMBER: "number", Kind.ID: "control"}
+
+
+def with_syntax_flags(table: pa.Table, fields: dict[str, Kind]) -> tuple[pa.Table, dict[str, str]]:
+    """``table`` with a boolean column ``_<field>_syntax`` per field whose rule is a regular
+    expression (timestamps, numbers: the value has the form; identifiers: it holds a control
+    character), made by the native extension in one pass (the three expressions took 0.2 s of
+    DuckDB per 300K quiz responses); and field -> that column's name, for ``timestamp_sql``,
+    ``number_sql`` and ``bad_id_sql``. Without the extension, ``table`` as it is and no names:
+    the SQL then matches the expressions itself."""
+    flags: dict[str, str] = {}
+    for f, kind in fields.items():
+        check = _SYNTAX_CHECKS.get(kind)
+        if check is None or f not in table.column_names:
+            continue
+        values = syntax_flags(table.column(f), check)
+        if values is None:
+            return table, {}
+        flags[f] = f"_{f}_syntax"
+        table = table.append_column(flags[f], values)
+    return table, flags
 
 
 def case_sql(rules: list[tuple[str, Reason | str, str]]) -> tuple[str, str, str]:

@@ -25,6 +25,7 @@ use std::sync::Mutex;
 
 mod csv;
 mod lines;
+mod records;
 
 type R<T> = Result<T, ()>;
 
@@ -1546,6 +1547,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lines::pack_lines, m)?)?;
     m.add_function(wrap_pyfunction!(release_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(csv::csv_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(records::json_objects, m)?)?;
+    m.add_function(wrap_pyfunction!(records::syntax_flags, m)?)?;
     Ok(())
 }
 

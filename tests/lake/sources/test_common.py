@@ -80,3 +80,35 @@ def test_the_native_line_scan_finds_what_the_numpy_scans_find(data: bytes) -> No
     assert np.array_equal(native.solid, reference.solid)
     assert np.array_equal(native.high_lines, reference.high_lines)
     assert (native.odd_quotes, native.high_bytes) == (reference.odd_quotes, reference.high_bytes)
+
+
+# Values of bronze records: quotes, backslashes, every control character, DEL, non-ASCII.
+_VALUES = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(['"', "\\", "/", "a", " ", "\x7f", "é", "😀", "\u2028"])
+            | st.characters(max_codepoint=0x20), max_size=12),
+    st.text(max_size=8),
+)  # fmt: skip
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    # Names not empty: polars calls an empty one "column_0", where the native encoder keeps it.
+    st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=4, unique=True),
+    st.data(),
+    st.integers(0, 3),
+)
+def test_native_bronze_records_are_polars_json_objects(
+    names: list[str], data: st.DataObject, skip: int
+) -> None:
+    rows = data.draw(st.lists(st.tuples(*[_VALUES] * len(names)), min_size=1, max_size=12))
+    columns = {n: pa.array([r[j] for r in rows], pa.string()) for j, n in enumerate(names)}
+    # Sliced (an array offset) and in two chunks, as tables read in blocks are.
+    table = pa.table({**columns, "_line": pa.array(range(len(rows)), pa.int64())}).slice(
+        min(skip, len(rows) - 1)
+    )
+    half = table.num_rows // 2
+    table = pa.concat_tables([table.slice(0, half), table.slice(half)])
+    native = common.bronze_records(table, "f.csv")
+    assert common.string_objects(table.drop_columns(["_line"])) is not None  # the native path
+    assert native.equals(common.bronze_records(table, "f.csv", native=False))
