@@ -10,6 +10,8 @@ whole unit line by line under ``parser_error`` so that still nothing is lost.
 from __future__ import annotations
 
 import hashlib
+import mmap
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,6 +33,9 @@ from lake.tables import silver
 _IGNORED = re.compile(r"(^\.|~$|\.(tmp|part|partial|crdownload|swp)$)", re.IGNORECASE)
 _DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _SHA_CHUNK = 1 << 20
+# Files of at least this size are hashed from a memory map, in steps of _SHA_MAP_STEP.
+_SHA_MAP_BYTES = 1 << 26
+_SHA_MAP_STEP = 1 << 26
 
 
 def is_ignored(path: Path) -> bool:
@@ -39,9 +44,17 @@ def is_ignored(path: Path) -> bool:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
+    """Hex sha256 of a file's bytes. A large file is hashed from a memory map of it (as
+    ``xapi_lines`` reads it): reading copies every byte out of the page cache first, which was
+    0.5 of the 3.9 CPU-seconds hashing the 4.8 GB of a 5M-statement file took."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size >= _SHA_MAP_BYTES:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm, memoryview(mm) as mv:
+                for start in range(0, size, _SHA_MAP_STEP):
+                    h.update(mv[start : start + _SHA_MAP_STEP])
+            return h.hexdigest()
         while chunk := fh.read(_SHA_CHUNK):
             h.update(chunk)
     return h.hexdigest()

@@ -1,13 +1,19 @@
-"""ParseContext: students resolved from their identifiers, as the identity rows say."""
+"""ParseContext: students resolved from their identifiers, as the identity rows say; and the
+sha256 of landing files."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from lake.settings import LakeSettings
+from lake.sources import base
 from lake.sources.base import ParseContext
 
 TYPES = ("sourced_id", "username", "email")
@@ -64,3 +70,16 @@ def test_known_students_are_those_the_identity_rows_give_in_lookup_order(
     mapping, new = ctx.resolve_students(values, lookup_types, "sourced_id", "test")
     assert {v: mapping[v] for v in expected} == expected
     assert sorted(new.column("identifier").to_pylist()) == sorted(set(values) - set(expected))
+
+
+@pytest.mark.parametrize("size", [0, 1, 9, 10, 11, 12, 13, 35])
+def test_sha256_of_a_file_read_or_mapped_is_its_bytes_sha256(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    # Files of 10 bytes and more are hashed from a memory map, in steps of 4 bytes here.
+    monkeypatch.setattr(base, "_SHA_MAP_BYTES", 10)
+    monkeypatch.setattr(base, "_SHA_MAP_STEP", 4)
+    data = bytes(range(7, 7 + size))
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    assert base.sha256_file(path) == hashlib.sha256(data).hexdigest()
