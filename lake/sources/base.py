@@ -33,7 +33,8 @@ from lake.tables import silver
 _IGNORED = re.compile(r"(^\.|~$|\.(tmp|part|partial|crdownload|swp)$)", re.IGNORECASE)
 _DATE_IN_PATH = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _SHA_CHUNK = 1 << 20
-# Files of at least this size are hashed from a memory map, in steps of _SHA_MAP_STEP.
+# Files of at least this size are hashed from a memory map, in steps of _SHA_MAP_STEP (a
+# multiple of the page size: each step's pages are let go of after it).
 _SHA_MAP_BYTES = 1 << 26
 _SHA_MAP_STEP = 1 << 26
 
@@ -51,9 +52,13 @@ def sha256_file(path: Path) -> str:
     with path.open("rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size >= _SHA_MAP_BYTES:
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm, memoryview(mm) as mv:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                 for start in range(0, size, _SHA_MAP_STEP):
-                    h.update(mv[start : start + _SHA_MAP_STEP])
+                    with memoryview(mm)[start : start + _SHA_MAP_STEP] as step:
+                        h.update(step)
+                    # Hashed pages leave this process's mapping (they stay in the page cache):
+                    # mapped, the whole file counted in the load's resident memory.
+                    mm.madvise(mmap.MADV_DONTNEED, start, min(_SHA_MAP_STEP, size - start))
             return h.hexdigest()
         while chunk := fh.read(_SHA_CHUNK):
             h.update(chunk)

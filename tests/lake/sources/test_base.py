@@ -4,6 +4,7 @@ sha256 of landing files."""
 from __future__ import annotations
 
 import hashlib
+import mmap
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,6 +18,7 @@ from lake.sources import base
 from lake.sources.base import ParseContext
 
 TYPES = ("sourced_id", "username", "email")
+_PAGE = mmap.PAGESIZE
 VALUES = ("a", "b", "c", "d")
 
 
@@ -72,14 +74,14 @@ def test_known_students_are_those_the_identity_rows_give_in_lookup_order(
     assert sorted(new.column("identifier").to_pylist()) == sorted(set(values) - set(expected))
 
 
-@pytest.mark.parametrize("size", [0, 1, 9, 10, 11, 12, 13, 35])
+@pytest.mark.parametrize("size", [0, 1, 9, 10, 11, _PAGE - 1, _PAGE, _PAGE + 1, 3 * _PAGE + 5])
 def test_sha256_of_a_file_read_or_mapped_is_its_bytes_sha256(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
 ) -> None:
-    # Files of 10 bytes and more are hashed from a memory map, in steps of 4 bytes here.
+    # Files of 10 bytes and more are hashed from a memory map, a page at a time here.
     monkeypatch.setattr(base, "_SHA_MAP_BYTES", 10)
-    monkeypatch.setattr(base, "_SHA_MAP_STEP", 4)
-    data = bytes(range(7, 7 + size))
+    monkeypatch.setattr(base, "_SHA_MAP_STEP", _PAGE)
+    data = bytes(k * 7 % 256 for k in range(size))
     path = tmp_path / "f.jsonl"
     path.write_bytes(data)
     assert base.sha256_file(path) == hashlib.sha256(data).hexdigest()
