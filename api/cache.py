@@ -124,7 +124,7 @@ class NameCache:
                 self._stamp = time.monotonic()
                 self._generation += 1
                 self._names = {}
-            known = dict(self._names)
+            known = {s: self._names[s] for s in student_ids if s in self._names}
             generation = self._generation
         missing = [s for s in dict.fromkeys(student_ids) if s not in known]
         if missing:

@@ -406,9 +406,7 @@ def bronze_records(
     responses: 0.12 s against 0.15-0.23 s); polars' ``json_encode`` is the fallback, for tables
     with other types than strings, and the reference the tests compare with."""
     cols = [c for c in rows.column_names if c not in exclude]
-    records = None
-    if native and rows.num_rows and _native is not None:
-        records = string_objects(rows.select(cols))
+    records = string_objects(rows.select(cols)) if native and rows.num_rows else None
     if records is None:
         df = pl.from_arrow(rows.select(cols)) if cols else None
         records = (
@@ -431,14 +429,15 @@ def string_buffers(column: pa.ChunkedArray | pa.Array) -> tuple[Any, ...]:
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     valid, offsets, data = array.buffers()
     return (
-        None if valid is None or array.null_count == 0 else _view(valid),
-        _view(offsets),
-        _view(data),
+        None if valid is None or array.null_count == 0 else buffer_bytes(valid),
+        buffer_bytes(offsets),
+        buffer_bytes(data),
         array.offset,
     )
 
 
-def _view(buf: pa.Buffer | None) -> memoryview:
+def buffer_bytes(buf: pa.Buffer | None) -> memoryview:
+    """An Arrow buffer (None: empty) as the bytes the native extension reads, without a copy."""
     return memoryview(buf if buf is not None else b"").cast("B")
 
 

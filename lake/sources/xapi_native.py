@@ -19,6 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from lake.sources.common import buffer_bytes
+
 _native: ModuleType | None
 try:
     from lake import _native  # type: ignore[attr-defined,no-redef]
@@ -41,10 +43,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def available() -> bool:
     """Whether the extension is built and not switched off (``LEARNSMART_XAPI_NATIVE=0``)."""
     return _native is not None and os.environ.get("LEARNSMART_XAPI_NATIVE", "1") != "0"
-
-
-def _bytes(buf: pa.Buffer | None) -> memoryview:
-    return memoryview(buf if buf is not None else b"").cast("B")
 
 
 def _arrays(part: dict[str, Any]) -> dict[str, pa.Array]:
@@ -96,8 +94,9 @@ def scan(records: pa.Table, not_after: datetime) -> pa.Table | None:
         if chunk.null_count:
             chunk = chunk.fill_null("")  # a NULL text is not JSON: the DuckDB path says so
         _, offsets, data = chunk.buffers()
+        text, offsets = buffer_bytes(data), buffer_bytes(offsets)
         for part in _native.scan_statements(
-            _bytes(data), _bytes(offsets), chunk.offset, len(chunk), not_after_us, THREADS
+            text, offsets, chunk.offset, len(chunk), not_after_us, THREADS
         ):
             for name, arr in _arrays(part).items():
                 parts.setdefault(name, []).append(arr)

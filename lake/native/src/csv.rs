@@ -81,9 +81,7 @@ fn scan_bytewise(data: &[u8]) -> (Vec<i64>, Vec<u8>, usize) {
 /// "high_bytes": count}` of a CSV file's bytes.
 #[pyfunction]
 pub fn csv_lines<'py>(py: Python<'py>, data: PyBuffer<u8>) -> PyResult<Bound<'py, PyDict>> {
-    // SAFETY: the buffer stays alive and unchanged (held by `data`) for the call.
-    let bytes =
-        unsafe { std::slice::from_raw_parts(data.buf_ptr() as *const u8, data.len_bytes()) };
+    let bytes = crate::bytes_of(&data);
     let (newlines, flags, high) = py.detach(|| scan(bytes));
     let out = PyDict::new(py);
     out.set_item(

@@ -1315,6 +1315,38 @@ fn scan_range(data: &[u8], offsets: &[i32], lo: usize, hi: usize, not_after_us: 
     cols
 }
 
+/// The bytes of a buffer Python passed in.
+pub(crate) fn bytes_of(b: &PyBuffer<u8>) -> &[u8] {
+    // SAFETY: the buffer stays alive and unchanged (held by the caller's argument) for the call.
+    unsafe { std::slice::from_raw_parts(b.buf_ptr() as *const u8, b.len_bytes()) }
+}
+
+/// Entries `first` ..= `first + n` of a string array's int32 offsets (`raw`, little-endian), checked
+/// to be ascending, not negative and within `data_len` bytes of data.
+pub(crate) fn string_offsets(
+    raw: &[u8],
+    first: usize,
+    n: usize,
+    data_len: usize,
+) -> PyResult<Vec<i32>> {
+    let need = (first + n + 1) * 4;
+    if raw.len() < need {
+        return Err(PyValueError::new_err(
+            "offsets buffer too short for first + n + 1 entries",
+        ));
+    }
+    let offs: Vec<i32> = raw[first * 4..need]
+        .chunks_exact(4)
+        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if offs.windows(2).any(|w| w[0] > w[1]) || offs[0] < 0 || offs[n] as usize > data_len {
+        return Err(PyValueError::new_err(
+            "offsets are not a valid string array's",
+        ));
+    }
+    Ok(offs)
+}
+
 /// Bytes handed to Python without a copy (buffer protocol): `pyarrow.py_buffer` wraps them.
 /// A `pooled` buffer goes back to `POOL` when Python lets go of it.
 #[pyclass(frozen)]
@@ -1489,29 +1521,8 @@ fn scan_statements<'py>(
     not_after_us: i64,
     threads: usize,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-    let need = (first + n + 1) * 4;
-    if offsets.len_bytes() < need {
-        return Err(PyValueError::new_err(
-            "offsets buffer too short for first + n + 1 entries",
-        ));
-    }
-    // SAFETY: the buffers stay alive and unchanged (held by `data` and `offsets`) for the call.
-    let bytes =
-        unsafe { std::slice::from_raw_parts(data.buf_ptr() as *const u8, data.len_bytes()) };
-    let raw_offsets =
-        unsafe { std::slice::from_raw_parts(offsets.buf_ptr() as *const u8, offsets.len_bytes()) };
-    let offs: Vec<i32> = raw_offsets[first * 4..need]
-        .chunks_exact(4)
-        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    if offs.windows(2).any(|w| w[0] > w[1])
-        || offs.last().is_some_and(|&e| e as usize > bytes.len())
-        || offs.first().is_some_and(|&s| s < 0)
-    {
-        return Err(PyValueError::new_err(
-            "offsets are not a valid string array's",
-        ));
-    }
+    let bytes = bytes_of(&data);
+    let offs = string_offsets(bytes_of(&offsets), first, n, bytes.len())?;
     let threads = threads.clamp(1, 64).min(n.max(1));
     let parts: Vec<Columns> = py.detach(|| {
         // Split by bytes, so each thread gets about the same work.

@@ -124,9 +124,7 @@ pub fn pack_lines<'py>(
     threads: usize,
     min_part: usize,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-    // SAFETY: the buffer stays alive and unchanged (held by `data`) for the call.
-    let bytes =
-        unsafe { std::slice::from_raw_parts(data.buf_ptr() as *const u8, data.len_bytes()) };
+    let bytes = crate::bytes_of(&data);
     if bytes.len() > i32::MAX as usize {
         return Err(PyValueError::new_err("a piece must be under 2 GiB"));
     }

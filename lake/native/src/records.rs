@@ -3,12 +3,13 @@
 //! record of a CSV row), and the syntax checks of the validation rules without a regular
 //! expression engine.
 
-use crate::buffer;
+use crate::{buffer, bytes_of, string_offsets};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-/// One Arrow string array (int32 offsets) as Python hands its buffers over.
+/// One Arrow string array (int32 offsets) as Python hands its buffers over; `offsets` are the
+/// array's own (from its `offset` on), `valid` the whole bitmap.
 struct Strings<'a> {
     valid: Option<&'a [u8]>,
     offsets: Vec<i32>,
@@ -18,49 +19,34 @@ struct Strings<'a> {
 
 impl Strings<'_> {
     fn get(&self, row: usize) -> Option<&[u8]> {
-        let k = self.offset + row;
         if let Some(v) = self.valid {
+            let k = self.offset + row;
             if v[k / 8] & (1 << (k % 8)) == 0 {
                 return None;
             }
         }
-        Some(&self.data[self.offsets[k] as usize..self.offsets[k + 1] as usize])
+        Some(&self.data[self.offsets[row] as usize..self.offsets[row + 1] as usize])
+    }
+
+    /// Bytes of data of the array's values.
+    fn data_len(&self) -> usize {
+        (self.offsets[self.offsets.len() - 1] - self.offsets[0]) as usize
     }
 }
 
 /// A column as Python passes it: (validity bitmap or None, offsets, data, array offset).
 type Column = (Option<PyBuffer<u8>>, PyBuffer<u8>, PyBuffer<u8>, usize);
 
-fn bytes_of(b: &PyBuffer<u8>) -> &[u8] {
-    // SAFETY: the buffer stays alive and unchanged (held by the caller's argument) for the call.
-    unsafe { std::slice::from_raw_parts(b.buf_ptr() as *const u8, b.len_bytes()) }
-}
-
 /// Checks one column's buffers for `n` rows and reads its offsets.
 fn strings(c: &Column, n: usize) -> PyResult<Strings<'_>> {
     let (valid, offsets, data, offset) = c;
-    let raw = bytes_of(offsets);
-    if raw.len() < (offset + n + 1) * 4 {
-        return Err(PyValueError::new_err("offsets buffer too short"));
-    }
-    let offs: Vec<i32> = raw[..(offset + n + 1) * 4]
-        .chunks_exact(4)
-        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
     let data = bytes_of(data);
-    if offs[*offset..].windows(2).any(|w| w[0] > w[1])
-        || offs[*offset] < 0
-        || offs[offset + n] as usize > data.len()
-    {
-        return Err(PyValueError::new_err(
-            "offsets are not a valid string array's",
-        ));
-    }
+    let offs = string_offsets(bytes_of(offsets), *offset, n, data.len())?;
     let valid = valid.as_ref().map(bytes_of);
     if valid.is_some_and(|v| v.len() * 8 < offset + n) {
         return Err(PyValueError::new_err("validity bitmap too short"));
     }
-    if std::str::from_utf8(&data[offs[*offset] as usize..offs[offset + n] as usize]).is_err() {
+    if std::str::from_utf8(&data[offs[0] as usize..offs[n] as usize]).is_err() {
         return Err(PyValueError::new_err("string data is not UTF-8"));
     }
     Ok(Strings {
@@ -125,10 +111,7 @@ fn objects(names: &[String], cols: &[Strings<'_>], n: usize) -> (Vec<i32>, Vec<u
             k
         })
         .collect();
-    let size: usize = cols
-        .iter()
-        .map(|c| (c.offsets[c.offset + n] - c.offsets[c.offset]) as usize)
-        .sum::<usize>()
+    let size: usize = cols.iter().map(Strings::data_len).sum::<usize>()
         + n * (keys.iter().map(|k| k.len() + 2).sum::<usize>() + 2);
     let mut body = Vec::with_capacity(size);
     let mut offsets = Vec::with_capacity(n + 1);
