@@ -8,7 +8,10 @@ sessions, nothing shared with the app's in-process invalidation.
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -45,7 +48,20 @@ def _eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> bool:
         if check():
             return True
         time.sleep(0.1)
-    return check()
+    if check():
+        return True
+    _print_threads()
+    return False
+
+
+def _print_threads() -> None:
+    """Where every thread of the process is, printed when a check never held: a change-feed
+    watcher that is missing or stuck (on a lock, a pooled connection) shows here. These checks
+    failed once in CI (2026-12-06) with nothing in the log to say why."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        print(f"--- thread {names.get(ident, ident)}")
+        print("".join(traceback.format_stack(frame)))
 
 
 def _login(world: ApiWorld, username: str, password: str) -> dict[str, str]:
