@@ -99,6 +99,48 @@ class ResponseCache:
                 del self._data[k]
 
 
+class TtlCache:
+    """A tiny time-bounded cache (per process) for access facts that change rarely: an
+    account's state, a teacher's classes, a student's memberships, each kept for ``ttl_s``
+    seconds or until ``drop``.
+
+    ``drop`` comes from another thread (the store's change feed): a ``load`` that read the
+    store while it ran may have read what was just changed, so its value is returned but not
+    kept, as ``ResponseCache`` does with bodies. Kept, a revoked assignment would still be
+    honoured until the ttl."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl = ttl_s
+        self._data: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    def get(self, key: Any, load: Callable[[], Any]) -> Any:
+        """The value cached for ``key``, else ``load()`` (kept unless a drop came meanwhile)."""
+        now = time.monotonic()
+        hit = self._data.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        generation = self._generation
+        value = load()
+        with self._lock:
+            if generation == self._generation:
+                self._data[key] = (now, value)
+        return value
+
+    def drop(self, key: Any) -> None:
+        """Forget ``key`` (its row changed)."""
+        with self._lock:
+            self._generation += 1
+            self._data.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._generation += 1
+            self._data.clear()
+
+
 class NameCache:
     """student_id -> display name (None: the student has no account), each read kept for at
     most ``ttl_s`` seconds (the whole cache is dropped then) or until ``forget`` drops it.

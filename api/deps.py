@@ -22,6 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from api.audit import AuditLog
+from api.cache import TtlCache
 from api.gold import Gold
 from api.observability import Metrics
 from api.problems import ApiError
@@ -36,33 +37,6 @@ from api.store.models import ClassAssignment, ClassMembership, User
 # (api.store.changes); this bound is the backstop for edits made outside it (raw SQL).
 _CACHE_S = 60.0
 _TOKEN_CACHE_ENTRIES = 20_000
-
-
-class _TtlCache:
-    """A tiny time-bounded cache (per process) for access facts that change rarely."""
-
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl = ttl_s
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, load: Callable[[], Any]) -> Any:
-        now = time.monotonic()
-        hit = self._data.get(key)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        value = load()
-        with self._lock:
-            self._data[key] = (now, value)
-        return value
-
-    def drop(self, key: Any) -> None:
-        with self._lock:
-            self._data.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
 
 
 class TokenCache:
@@ -117,9 +91,9 @@ class Services:
     oidc: OidcVerifier | None = None
     responses: Any = None  # api.cache.ResponseCache (set by build_services)
     extras: dict[str, Any] = field(default_factory=dict)
-    _users: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
-    _teacher_classes: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
-    _memberships: _TtlCache = field(default_factory=lambda: _TtlCache(_CACHE_S))
+    _users: TtlCache = field(default_factory=lambda: TtlCache(_CACHE_S))
+    _teacher_classes: TtlCache = field(default_factory=lambda: TtlCache(_CACHE_S))
+    _memberships: TtlCache = field(default_factory=lambda: TtlCache(_CACHE_S))
     tokens: TokenCache = field(default_factory=TokenCache)
 
     def invalidate(self) -> None:
