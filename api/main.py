@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -133,9 +134,11 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
             target=_scanner, args=(svc, stop, scan_every_s), name="at-risk-scan", daemon=True
         )
         thread.start()
+        feed = ChangeFeed(svc.store.sessions)
+        svc.extras["change_feed"] = feed  # for /health
         watcher = threading.Thread(
             target=_watcher,
-            args=(svc, ChangeFeed(svc.store.sessions), stop, settings.change_poll_s),
+            args=(svc, feed, stop, settings.change_poll_s),
             name="change-feed",
             daemon=True,
         )
@@ -199,9 +202,14 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
         responses=problems.error_responses(413),
     )
     def health() -> JSONResponse:
-        """Up, with the gold tables' versions the cache serves."""
+        """Up, with the gold tables' versions the cache serves and, once started, the state of
+        the store's change feed reader (``last_id``, ``seconds_since_poll``)."""
         versions = {name: t.snapshot()[0].version for name, t in svc.gold.tables.items()}
-        return JSONResponse({"status": "ok", "gold_versions": versions})
+        body: dict[str, Any] = {"status": "ok", "gold_versions": versions}
+        feed = svc.extras.get("change_feed")
+        if feed is not None:
+            body["change_feed"] = feed.status()
+        return JSONResponse(body)
 
     @app.get(
         "/metrics",

@@ -115,6 +115,7 @@ class ChangeFeed:
         with sessions() as s:
             self.last_id: int = s.scalar(select(func.max(StoreChange.id))) or 0
         self._gaps: dict[int, float] = {}  # id not seen yet -> when it was first missed
+        self.polled_at: float = time.monotonic()  # the end of the last poll that read the feed
 
     def poll(self) -> list[Change]:
         """The changes committed since the last poll (and late ones that filled a hole)."""
@@ -132,7 +133,17 @@ class ChangeFeed:
                 if c.id - self.last_id <= _MAX_GAP:
                     self._gaps.update({i: now for i in range(self.last_id + 1, c.id)})
                 self.last_id = c.id
+        self.polled_at = time.monotonic()
         return rows
+
+    def status(self) -> dict[str, float | int]:
+        """What ``/health`` shows of this reader: the last change id read and the seconds since
+        a poll last read the feed (growing past a few polls: the watcher is stalled, and this
+        process may serve what other processes changed)."""
+        return {
+            "last_id": self.last_id,
+            "seconds_since_poll": round(time.monotonic() - self.polled_at, 3),
+        }
 
     def prune(self, keep: timedelta = timedelta(days=1)) -> int:
         """Delete changes older than ``keep`` (every process has long read them)."""

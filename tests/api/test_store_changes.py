@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.security import hash_password
 from api.store.changes import ALL, STUDENT, TEACHER, USER, ChangeFeed, record
@@ -71,6 +71,22 @@ def _login(world: ApiWorld, username: str, password: str) -> dict[str, str]:
 
 
 # --- across processes, through the running app's watcher --------------------------------------
+
+
+def test_health_shows_the_feed_reader_reading_what_another_process_wrote(
+    world: ApiWorld, other: Store
+) -> None:
+    with other.session() as s:
+        record(s, STUDENT, ["health-probe"])
+    with other.session() as s:
+        newest = s.scalar(select(func.max(StoreChange.id)))
+    assert newest is not None
+
+    def caught_up() -> bool:
+        feed = world.client.get("/health").json()["change_feed"]
+        return feed["last_id"] >= newest and 0 <= feed["seconds_since_poll"] < 5
+
+    assert _eventually(caught_up)
 
 
 def test_an_account_deactivated_by_another_process_is_locked_out_within_a_poll(
@@ -177,6 +193,19 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def _change(store: Store, topic: str, key: str, id_: int | None = None) -> None:
     with store.session() as s:
         s.add(StoreChange(id=id_, topic=topic, key=key))
+
+
+def test_the_feed_says_what_it_read_last_and_when(store: Store) -> None:
+    feed = ChangeFeed(store.sessions)
+    with store.session() as s:
+        record(s, USER, ["1"])
+    before = feed.polled_at
+    time.sleep(0.01)
+    [change] = feed.poll()
+    assert feed.polled_at > before
+    status = feed.status()
+    assert status["last_id"] == change.id
+    assert 0 <= status["seconds_since_poll"] < 1
 
 
 def test_the_feed_starts_at_its_end_and_returns_new_changes_in_order(store: Store) -> None:
