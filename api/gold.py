@@ -61,6 +61,7 @@ GOLD_TABLES: tuple[GoldSpec, ...] = (
     GoldSpec("ml_skill_mastery", "gold/ml/ml_skill_mastery", ("student_id",)),
     GoldSpec("ml_recommendations", "gold/ml/ml_recommendations", ("student_id",)),
     GoldSpec("ml_drafted_items", "gold/ml/ml_drafted_items", ("class_id",)),
+    GoldSpec("ml_forum_labels", "gold/ml/ml_forum_labels", ("class_id",)),
     GoldSpec("skills", "silver/skills", ("skill_id",)),
     GoldSpec("forum_posts", "silver/forum_posts", ("class_id", "thread_id")),
     GoldSpec("content_pages", "silver/content_pages", ("class_id",)),

@@ -27,7 +27,7 @@ from api.fastpath import FastReadRoutes, FastReads
 from api.gold import Gold
 from api.learner import MasteryService
 from api.lrs import statements as lrs
-from api.notify import scan_at_risk
+from api.notify import scan_at_risk, scan_urgent_posts
 from api.observability import Metrics, RequestMiddleware, configure_logging
 from api.routers import (
     admin,
@@ -87,11 +87,17 @@ def build_services(settings: ApiSettings) -> Services:
 
 
 def _scanner(svc: Services, stop: threading.Event, every_s: float) -> None:
+    """Every ``every_s`` seconds, notify teachers of students turning at-risk and of urgent
+    forum posts the pipeline labelled (``api.notify``)."""
     while not stop.wait(every_s):
         try:
             scan_at_risk(svc)
         except Exception:  # keep scanning: a failed scan is retried at the next tick
             log.exception("at-risk scan failed")
+        try:
+            scan_urgent_posts(svc)
+        except Exception:
+            log.exception("urgent post scan failed")
 
 
 def _watcher(svc: Services, feed: ChangeFeed, stop: threading.Event, every_s: float) -> None:
@@ -131,7 +137,7 @@ def create_app(settings: ApiSettings | None = None, *, scan_every_s: float = 300
         gc.freeze()
         stop = threading.Event()
         thread = threading.Thread(
-            target=_scanner, args=(svc, stop, scan_every_s), name="at-risk-scan", daemon=True
+            target=_scanner, args=(svc, stop, scan_every_s), name="notify-scan", daemon=True
         )
         thread.start()
         feed = ChangeFeed(svc.store.sessions)

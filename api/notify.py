@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from api.forum import class_posts, waiting_urgent_posts
 from api.learner import at_risk
 from api.store.models import AtRiskState, ClassAssignment, Notification, User
 
@@ -138,6 +139,36 @@ def scan_at_risk(svc: Services) -> int:
                 title="A student needs attention",
                 body="; ".join(f["reasons"]) + f" (flagged by the {source}).",
                 student_id=sid,
+                class_id=class_id,
+            )
+    return made
+
+
+def scan_urgent_posts(svc: Services) -> int:
+    """Notify a class's teachers of each urgent post that still waits for staff (see
+    ``api.forum.waiting_urgent_posts``); returns notifications made.
+
+    This is how the posts the pipeline loaded and labelled (gold ``ml_forum_labels``) reach
+    teachers; a post written through the API is notified at once when it is scored. Both use
+    the key ``urgent-post:<post>``, so no post notifies a teacher twice.
+    """
+    made = 0
+    with svc.store.session() as s:
+        classes = sorted(set(s.scalars(select(ClassAssignment.class_id))))
+    for class_id in classes:
+        waiting = waiting_urgent_posts(class_posts(svc, class_id))
+        if not waiting:
+            continue
+        teachers = class_teachers(svc, class_id)
+        for post in waiting:
+            made += notify_users(
+                svc,
+                teachers,
+                event_key=f"urgent-post:{post['post_id']}",
+                kind="urgent_post",
+                title="An urgent forum post",
+                body=(post.get("title") or post["body"])[:200],
+                student_id=post.get("author_id") if post.get("author_role") == "student" else None,
                 class_id=class_id,
             )
     return made

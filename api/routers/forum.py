@@ -2,7 +2,8 @@
 
 A new post is written to the operational store (served at once) and to ``landing/forum`` so the
 pipeline loads it like any forum export. When the urgency model exists, new posts are scored
-and the class's teachers notified of urgent ones.
+and the class's teachers notified of urgent ones; the lake's posts carry the pipeline's labels
+(``api.forum``), and the API's scanner notifies of those (``api.notify.scan_urgent_posts``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from sqlalchemy import select
 
 from api.deps import PrincipalDep, ServicesDep, authorize_class
+from api.forum import class_posts
 from api.learner import write_landing
 from api.notify import class_teachers, notify_users
 from api.problems import ApiError
-from api.routers.common import display_names, records
+from api.routers.common import display_names
 from api.schemas.common import Limit, Offset, Page, page
 from api.schemas.community import ForumPostOut, ForumThread, PostIn, ThreadIn
 from api.security import Principal
@@ -27,32 +28,6 @@ from api.store.models import ForumPost, User
 router = APIRouter(prefix="/api/v1/classes/{class_id}/forum", tags=["forum"])
 SafeId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 URGENT = 5.0  # "urgent" in the labels (>= 5 of 7); a trained scorer decides for itself
-
-
-def _posts(svc: ServicesDep, class_id: str) -> list[dict[str, Any]]:
-    lake = records(svc.gold.rows("forum_posts", "class_id", class_id))
-    known = {p["post_id"] for p in lake}
-    with svc.store.session() as s:
-        live = s.scalars(select(ForumPost).where(ForumPost.class_id == class_id)).all()
-    for p in live:
-        if p.post_id in known:
-            continue
-        lake.append(
-            {
-                "post_id": p.post_id,
-                "thread_id": p.thread_id,
-                "parent_post_id": p.parent_post_id,
-                "author_id": p.student_id,
-                "author_role": p.author_role,
-                "created_at": p.created_at,
-                "title": p.title,
-                "body": p.body,
-                "language": p.language,
-                "urgency": p.urgency,
-                "is_urgent": p.is_urgent,
-            }
-        )
-    return lake
 
 
 def _ts(v: Any) -> datetime:
@@ -73,7 +48,7 @@ def threads(
     """Newest activity first; teachers and admins see urgent threads on top."""
     authorize_class(request, svc, principal, class_id, students_may=True, student_level=False)
     by_thread: dict[str, list[dict[str, Any]]] = {}
-    for p in _posts(svc, class_id):
+    for p in class_posts(svc, class_id):
         by_thread.setdefault(p["thread_id"], []).append(p)
     out = []
     for tid, posts in by_thread.items():
@@ -100,7 +75,7 @@ def thread_posts(
 ) -> list[ForumPostOut]:
     """Oldest first."""
     authorize_class(request, svc, principal, class_id, students_may=True, student_level=False)
-    posts = [p for p in _posts(svc, class_id) if p["thread_id"] == thread_id]
+    posts = [p for p in class_posts(svc, class_id) if p["thread_id"] == thread_id]
     if not posts:
         raise ApiError(404, "No such thread.", kind="not-found")
     names = display_names(svc, [p["author_id"] for p in posts if p.get("author_id")])
@@ -219,7 +194,7 @@ def reply(
 ) -> ForumPostOut:
     """A reply; scored for urgency when the model exists."""
     authorize_class(request, svc, principal, class_id, "create", students_may=True)
-    if not any(p["thread_id"] == thread_id for p in _posts(svc, class_id)):
+    if not any(p["thread_id"] == thread_id for p in class_posts(svc, class_id)):
         raise ApiError(404, "No such thread.", kind="not-found")
     return _write(
         svc, principal, class_id, thread_id, None, body.body, body.parent_post_id or thread_id

@@ -9,7 +9,8 @@
   is copied to ``<lake>/models/forum_urgency``, which the API loads.
 * ``forum_post_labels``: every post of silver ``forum_posts`` with its language, English
   sentiment, the kinds of personal data found in it, and (with the model) its urgency and
-  whether it is urgent, in ``gold/ml/ml_forum_labels``. No post text is copied there.
+  whether it is urgent, in ``gold/ml/ml_forum_labels``. No post text is copied there. The API
+  serves each post with its urgency and notifies teachers of the urgent ones (``api.forum``).
 """
 
 import os
