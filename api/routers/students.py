@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from api.courses import CourseProfile, course_recommendations, roster_grade
 from api.deps import PrincipalDep, ServicesDep, authorize_student, require_roles
 from api.learner import recommendations
 from api.problems import ApiError
@@ -20,6 +21,7 @@ from api.routers.common import class_summary, records
 from api.schemas.learning import (
     ClassProgress,
     ClassSummary,
+    CourseRecommendation,
     ModuleProgress,
     Onboarding,
     OnboardingResult,
@@ -77,6 +79,44 @@ def my_classes(principal: StudentOnly, svc: ServicesDep) -> Response:
         return [c for c in out if c is not None]
 
     return svc.responses.respond(("classes", classes), ("dim_classes",), list[ClassSummary], build)
+
+
+@router.get(
+    "/me/course-recommendations",
+    summary="Classes I might join",
+    response_model=list[CourseRecommendation],
+)
+def my_course_recommendations(principal: StudentOnly, svc: ServicesDep) -> Response:
+    """Classes the signed-in student is not in yet, best first, each with a reason: taken by
+    the students of their classes, popular at their grade level, matching their interests, with
+    pages in their language (``api.courses``)."""
+    sid = principal.student_id or ""
+    profile = _profile(svc, principal)
+    mine = frozenset(svc.student_classes(sid)) if sid else frozenset()
+    course_profile = CourseProfile(
+        student_id=sid,
+        classes=mine,
+        grade_level=profile.grade_level or (roster_grade(svc.gold, sid) if sid else None),
+        interests=tuple(profile.interests),
+        language=profile.language,
+    )
+
+    def build() -> list[CourseRecommendation]:
+        tutor = svc.extras.get("tutor")
+        index = tutor.index() if tutor is not None else None
+        languages = None
+        if index is not None:
+            languages = {c: index.languages([c]) for c in index.class_ids()}
+        items = course_recommendations(svc.gold, course_profile, languages)
+        return [CourseRecommendation.model_validate(i) for i in items]
+
+    return svc.responses.respond(
+        ("course-recommendations", sid, course_profile),
+        ("dim_classes", "dim_students", "fct_student_progress"),
+        list[CourseRecommendation],
+        build,
+        ttl_s=LIVE_TTL_S,
+    )
 
 
 @router.post("/me/onboarding", summary="Join a class with an invite code and set my profile")

@@ -65,6 +65,16 @@ class Recommendations(BaseModel):
     items: list[Recommendation]
 
 
+class CourseRecommendation(BaseModel):
+    """A class the student is not in yet, and why they may want to join it."""
+
+    class_id: str
+    course_id: str | None
+    title: str
+    score: float
+    reason: str
+
+
 class OnboardingResult(BaseModel):
     """The profile after onboarding and the first recommendations."""
 

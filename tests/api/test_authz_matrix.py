@@ -305,6 +305,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     # students
     ("GET", f"{V1}/students/me"): Policy("any", STUDENT),
     ("GET", f"{V1}/students/me/classes"): Policy("any", STUDENT),
+    ("GET", f"{V1}/students/me/course-recommendations"): Policy("any", STUDENT),
     ("POST", f"{V1}/students/me/onboarding"): Policy("any", STUDENT, body=_onboarding_body),
     ("GET", f"{V1}/students/{{student_id}}/progress"): Policy("self", MEMBERS),
     ("GET", f"{V1}/students/{{student_id}}/mastery"): Policy("self", MEMBERS),
