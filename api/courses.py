@@ -90,8 +90,10 @@ def course_recommendations(
     limit: int = 5,
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` classes for the student, best first: ``class_id``, ``course_id``,
-    ``title``, ``score`` and ``reason``. ``class_languages``: the languages of each class's
-    pages (a class missing from it, or None: unknown)."""
+    ``title``, ``score``, ``reason`` and the same reason as data (``reason_kind``: ``peers``,
+    ``grade``, ``interest``, ``language``, ``popularity`` or ``offered``; ``reason_values``),
+    for apps that word it in the reader's language. ``class_languages``: the languages of each
+    class's pages (a class missing from it, or None: unknown)."""
     classes = gold.frame("dim_classes")
     if not classes.height:
         return []
@@ -111,6 +113,7 @@ def course_recommendations(
         theirs = students.get(cid, frozenset())
         parts: dict[str, float] = {}
         reasons: dict[str, str] = {}
+        values: dict[str, dict[str, str | float]] = {}
         best_share, best_class = 0.0, None
         for mine in sorted(profile.classes):
             peers = students.get(mine, frozenset()) - {profile.student_id}
@@ -120,25 +123,29 @@ def course_recommendations(
                     best_share, best_class = share, mine
         parts["peers"] = best_share
         if best_class is not None:
-            reasons["peers"] = (
-                f"taken by {best_share:.0%} of the students in {titles.get(best_class, best_class)}"
-            )
+            name = titles.get(best_class, best_class)
+            reasons["peers"] = f"taken by {best_share:.0%} of the students in {name}"
+            values["peers"] = {"share": round(best_share, 4), "class_id": best_class, "name": name}
         graded = [grades[s] for s in theirs if s in grades]
         if profile.grade_level and graded:
             parts["grade"] = sum(g == profile.grade_level for g in graded) / len(graded)
             reasons["grade"] = f"popular with grade {profile.grade_level} students"
+            values["grade"] = {"grade": profile.grade_level, "share": round(parts["grade"], 4)}
         hits = sorted(wanted & (_words(r["course_title"]) | _words(r["class_title"])))
         if hits:
             parts["interest"] = 1.0
             reasons["interest"] = f"matches your interest in {hits[0]}"
+            values["interest"] = {"interest": hits[0]}
         languages = (class_languages or {}).get(cid)
         if profile.language and languages:
             parts["language"] = 1.0 if profile.language in languages else 0.0
             reasons["language"] = f"has course pages in your language ({profile.language})"
+            values["language"] = {"language": profile.language}
         else:
             parts["language"] = 0.5
         parts["popularity"] = len(theirs) / largest
         reasons["popularity"] = f"{len(theirs)} students take it"
+        values["popularity"] = {"students": float(len(theirs))}
         contrib = {k: WEIGHTS[k] * v for k, v in parts.items()}
         named = {k: v for k, v in contrib.items() if k in reasons and v > 0}
         why = max(named, key=lambda k: (named[k], -list(WEIGHTS).index(k))) if named else None
@@ -149,6 +156,8 @@ def course_recommendations(
                 "title": titles[cid],
                 "score": round(sum(contrib.values()), 4),
                 "reason": reasons[why] if why else "offered at your school",
+                "reason_kind": why or "offered",
+                "reason_values": values.get(why, {}) if why else {},
             }
         )
     out.sort(key=lambda x: (-x["score"], x["class_id"]))

@@ -73,6 +73,8 @@ class CourseRecommendation(BaseModel):
     title: str
     score: float
     reason: str
+    reason_kind: Literal["peers", "grade", "interest", "language", "popularity", "offered"]
+    reason_values: dict[str, str | float] = Field(default_factory=dict)
 
 
 class OnboardingResult(BaseModel):

@@ -79,6 +79,12 @@ def test_peers_decide_for_a_student_with_classes(gold: Gold) -> None:
     assert "bio" not in ids and "latin" not in ids
     assert set(ids) == {"chem", "art", "hist", "music"}
     assert out[0]["reason"] == "taken by 75% of the students in Biology - Period 1"
+    assert out[0]["reason_kind"] == "peers"
+    assert out[0]["reason_values"] == {
+        "share": 0.75,
+        "class_id": "bio",
+        "name": "Biology - Period 1",
+    }
     assert [r["score"] for r in out] == sorted((r["score"] for r in out), reverse=True)
 
 
@@ -95,6 +101,10 @@ def test_cold_start_uses_grade_interests_and_language(gold: Gold) -> None:
     )
     assert musical[0]["class_id"] == "music"
     assert musical[0]["reason"] == "matches your interest in music"
+    assert (musical[0]["reason_kind"], musical[0]["reason_values"]) == (
+        "interest",
+        {"interest": "music"},
+    )
 
     languages = {"chem": {"en"}, "art": {"es"}, "hist": {"en"}, "music": {"en"}, "bio": {"en"}}
     spanish = course_recommendations(

@@ -197,10 +197,15 @@ def test_recommendations_show_their_reasons(api_env: LiveApi) -> None:
     assert at.title[0].value == "What to study next"
     recs = api.get(f"/students/{login['student_id']}/recommendations")["items"]
     assert recs
+    courses = api.get("/students/me/course-recommendations")
+    assert courses, "the demo school has classes this student is not in"
     text = shown(at)
     for rec in recs:
         assert rec["title"] in text
-    assert text.count("Why: ") == len(recs)
+    assert "Classes you might join" in text
+    for course in courses:
+        assert course["title"] in text
+    assert text.count("Why: ") == len(recs) + len(courses)
 
 
 @pytest.mark.slow

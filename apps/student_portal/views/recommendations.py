@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from apps.common.i18n import _, fmt_percent
+from apps.common.i18n import _, fmt_percent, ngettext
 from apps.common.ui import empty_state
 from apps.student_portal.data import class_labels, recommendation_rows
 from apps.student_portal.portal import load, my_classes, student_id
@@ -53,6 +53,45 @@ def reason_text(kind: str, values: dict[str, Any]) -> str:
     return text
 
 
+def course_reason_text(kind: str, values: dict[str, Any], fallback: str) -> str:
+    """Why a class is suggested, in the reader's language (the API's words if unknown)."""
+    if kind == "peers":
+        return _("{share} of the students in {name} take it.").format(
+            share=fmt_percent(float(values["share"])), name=values["name"]
+        )
+    if kind == "grade":
+        return _("It is popular with grade {grade} students.").format(grade=values["grade"])
+    if kind == "interest":
+        return _("It matches your interest in {interest}.").format(interest=values["interest"])
+    if kind == "language":
+        return _("Its course pages are in your language.")
+    if kind == "popularity":
+        n = int(values["students"])
+        return ngettext("{n} student takes it.", "{n} students take it.", n).format(n=n)
+    return fallback
+
+
+def course_section() -> None:
+    """Classes the student might join (the API's course recommendations), if any."""
+    courses = load("/students/me/course-recommendations")
+    if not courses:
+        return
+    st.subheader(_("Classes you might join"))
+    st.caption(_("Ask the class's teacher for an invite code to join it."))
+    for course in courses:
+        with st.container(border=True):
+            st.markdown(f"**{course['title']}**")
+            st.markdown(
+                _("Why: {reason}").format(
+                    reason=course_reason_text(
+                        course.get("reason_kind") or "",
+                        course.get("reason_values") or {},
+                        course.get("reason") or "",
+                    )
+                )
+            )
+
+
 def source_note(source: str) -> str:
     """Where the list comes from, in a sentence."""
     if source == "model":
@@ -74,6 +113,7 @@ def main() -> None:
         empty_state(
             _("Nothing to recommend right now: you are up to date. Try a quiz to check yourself.")
         )
+        course_section()
         return
     st.caption(source_note(recs.get("source") or "baseline"))
     for n, row in enumerate(rows, 1):
@@ -96,6 +136,7 @@ def main() -> None:
                 st.session_state["quiz_class"] = row["class_id"]
                 st.session_state["quiz_pick"] = row["content_id"]
                 st.switch_page("views/quiz.py")
+    course_section()
 
 
 main()
