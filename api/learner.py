@@ -280,6 +280,9 @@ def recommendations(
     student_id: str,
     interests: list[str],
     limit: int = 10,
+    *,
+    language: str | None = None,
+    page_languages: dict[str, str] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Next things to study, each with its reason.
 
@@ -287,7 +290,9 @@ def recommendations(
     ``ml_recommendations``, its ranking for the student (``source: "model"``); the rest (and,
     before the recommender is trained or for a student it has not seen, everything: ``source:
     "baseline"``) is the transparent baseline: the least-explored modules of the student's
-    classes (cold start: the first modules, favouring the student's interests).
+    classes (cold start: the first modules), pages in the student's ``language`` first where a
+    class has pages in several (``page_languages``: content_id -> detected language), then those
+    matching the student's interests.
     """
     items = gold.frame("dim_items")
     content = [gold.rows("dim_content", "class_id", c) for c in class_ids]
@@ -353,23 +358,36 @@ def recommendations(
     if catalogue.height:
         pages = catalogue.filter(pl.col("content_type").is_in(["page", "video", "resource"]))
         words = [w.lower() for w in interests if w]
+        langs = page_languages or {}
+        # Only where a class offers a choice of language does the student's language reorder it.
+        offered: dict[str, set[str]] = {}
+        for r in pages.select("class_id", "content_id").to_dicts():
+            if r["content_id"] in langs:
+                offered.setdefault(r["class_id"], set()).add(langs[r["content_id"]])
         ranked = []
         for r in pages.to_dicts():
             share = shares.get((r["class_id"], r["module"]))
             title = (r["content_title"] or "").lower()
             interest = next((w for w in words if w in title), None)
+            other_language = (
+                language is not None
+                and len(offered.get(r["class_id"], ())) > 1
+                and language in offered[r["class_id"]]
+                and langs.get(r["content_id"]) != language
+            )
             if share is None:
                 reason = f"next in {r['module']}, which you have not started"
-                key = (0 if interest else 1, 0.0, r["week"] or 0)
+                key = (other_language, 0 if interest else 1, 0.0, r["week"] or 0)
             elif share < 1.0:
                 reason = f"continue {r['module']}: you have opened {share:.0%} of it"
-                key = (0 if interest else 1, share, r["week"] or 0)
+                key = (other_language, 0 if interest else 1, share, r["week"] or 0)
             else:
                 continue
             if interest:
                 reason += f"; matches your interest in {interest}"
             ranked.append((key, r, reason))
-        ranked.sort(key=lambda t: t[0])  # interests first, then least explored, then earliest
+        # The student's language first, then interests, then least explored, then earliest.
+        ranked.sort(key=lambda t: t[0])
         for _key, r, reason in ranked:
             if r["content_id"] in seen or len(out) >= limit:
                 continue

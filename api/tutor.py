@@ -171,6 +171,26 @@ class TutorService:
                 self._index, self._key = TutorIndex.load(self.folder), key
             return self._index
 
+    def page_languages(self) -> dict[str, str]:
+        """content_id -> the detected language of the page (empty without an index)."""
+        index = self.index()
+        if index is None:
+            return {}
+        key = ("page_languages", self._key)
+        cached = getattr(self, "_page_languages", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]  # type: ignore[no-any-return]
+        out = {p.content_id: p.language for p in index.passages if p.language}
+        self._page_languages = (key, out)
+        return out
+
+    def class_languages(self) -> dict[str, set[str]]:
+        """class_id -> the languages of its pages (empty without an index)."""
+        index = self.index()
+        if index is None:
+            return {}
+        return {c: index.languages([c]) for c in index.class_ids()}
+
     def warm(self) -> None:
         """Load the index and the encoder in the background (no-op without an index)."""
         if not (self.folder / "manifest.json").is_file():

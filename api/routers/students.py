@@ -103,11 +103,8 @@ def my_course_recommendations(principal: StudentOnly, svc: ServicesDep) -> Respo
 
     def build() -> list[CourseRecommendation]:
         tutor = svc.extras.get("tutor")
-        index = tutor.index() if tutor is not None else None
-        languages = None
-        if index is not None:
-            languages = {c: index.languages([c]) for c in index.class_ids()}
-        items = course_recommendations(svc.gold, course_profile, languages)
+        languages = tutor.class_languages() if tutor is not None else None
+        items = course_recommendations(svc.gold, course_profile, languages or None)
         return [CourseRecommendation.model_validate(i) for i in items]
 
     return svc.responses.respond(
@@ -162,6 +159,8 @@ def onboarding(body: Onboarding, principal: StudentOnly, svc: ServicesDep) -> On
         sorted(svc.student_classes(principal.student_id)),
         principal.student_id,
         profile.interests,
+        language=profile.language,
+        page_languages=_page_languages(svc),
     )
     return OnboardingResult(
         profile=profile,
@@ -254,19 +253,29 @@ def student_recommendations(
     )
 
 
+def _page_languages(svc: ServicesDep) -> dict[str, str]:
+    tutor = svc.extras.get("tutor")
+    return tutor.page_languages() if tutor is not None else {}
+
+
 def _recommendations(svc: ServicesDep, student_id: str, visible: frozenset[str]) -> Recommendations:
     interests: list[str] = []
+    language: str | None = None
     with svc.store.session() as s:
         user = s.scalars(select(User).where(User.student_id == student_id)).first()
         prof = s.get(StudentProfile, user.id) if user else None
         if prof:
             interests = list((prof.interests or {}).get("topics", []))
+        if user is not None:
+            language = user.language
     source, items = recommendations(
         svc.gold,
         svc.extras["mastery"].current(student_id),
         sorted(visible),
         student_id,
         interests,
+        language=language,
+        page_languages=_page_languages(svc),
     )
     return Recommendations.model_validate({"source": source, "items": items})
 
