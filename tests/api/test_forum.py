@@ -89,24 +89,9 @@ def _class_with_answered_thread(world: ApiWorld) -> tuple[str, pl.DataFrame]:
     raise AssertionError("the demo forum should have a thread a teacher answered")
 
 
-def _answered(posts: pl.DataFrame) -> list[str]:
-    """Student posts followed in their thread by a teacher's post."""
-    staff = (
-        posts.filter(pl.col("author_role") == "teacher")
-        .group_by("thread_id")
-        .agg(last_staff=pl.col("created_at").max())
-    )
-    return (
-        posts.filter(pl.col("author_role") == "student")
-        .join(staff, on="thread_id")
-        .filter(pl.col("created_at") < pl.col("last_staff"))
-        .sort("created_at", "post_id")["post_id"]
-        .to_list()
-    )
-
-
-def _unanswered(posts: pl.DataFrame) -> pl.DataFrame:
-    """Student posts after which nobody on staff posted in their thread, oldest first."""
+def _with_last_staff_post(posts: pl.DataFrame) -> pl.DataFrame:
+    """The students' posts, each with the time of the last teacher post in its thread (null
+    when none)."""
     staff = (
         posts.filter(pl.col("author_role") == "teacher")
         .group_by("thread_id")
@@ -115,8 +100,21 @@ def _unanswered(posts: pl.DataFrame) -> pl.DataFrame:
     return (
         posts.filter(pl.col("author_role") == "student")
         .join(staff, on="thread_id", how="left")
-        .filter(pl.col("last_staff").is_null() | (pl.col("last_staff") <= pl.col("created_at")))
         .sort("created_at", "post_id")
+    )
+
+
+def _answered(posts: pl.DataFrame) -> list[str]:
+    """Student posts followed in their thread by a teacher's post, oldest first."""
+    rows = _with_last_staff_post(posts)
+    return rows.filter(pl.col("created_at") < pl.col("last_staff"))["post_id"].to_list()
+
+
+def _unanswered(posts: pl.DataFrame) -> pl.DataFrame:
+    """Student posts after which nobody on staff posted in their thread, oldest first."""
+    rows = _with_last_staff_post(posts)
+    return rows.filter(
+        pl.col("last_staff").is_null() | (pl.col("last_staff") <= pl.col("created_at"))
     )
 
 
