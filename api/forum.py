@@ -91,19 +91,20 @@ def waiting_urgent_posts(
         return []
     window = URGENT_WINDOW if window is None else window
     newest = max(_aware(p["created_at"]) for p in posts)
+    floor = datetime.min.replace(tzinfo=UTC)
+    cutoff = newest - window if newest - floor > window else floor
     last_staff: dict[str, datetime] = {}
     for p in posts:
         if p.get("author_role") in STAFF_ROLES:
             at = _aware(p["created_at"])
-            if at > last_staff.get(p["thread_id"], datetime.min.replace(tzinfo=UTC)):
+            if at > last_staff.get(p["thread_id"], floor):
                 last_staff[p["thread_id"]] = at
     waiting = [
         p
         for p in posts
         if p.get("is_urgent")
         and p.get("author_role") not in STAFF_ROLES
-        and _aware(p["created_at"]) >= newest - window
-        and last_staff.get(p["thread_id"], datetime.min.replace(tzinfo=UTC))
-        <= _aware(p["created_at"])
+        and _aware(p["created_at"]) >= cutoff
+        and last_staff.get(p["thread_id"], floor) <= _aware(p["created_at"])
     ]
     return sorted(waiting, key=lambda p: (_aware(p["created_at"]), p["post_id"]))

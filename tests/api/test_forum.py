@@ -273,3 +273,5 @@ def test_waiting_urgent_posts_rule() -> None:
     assert waiting_urgent_posts([]) == []
     naive = [{**p, "created_at": p["created_at"].replace(tzinfo=None)} for p in posts]
     assert [p["post_id"] for p in waiting_urgent_posts(naive)] == ["d", "i", "j"]
+    undated = [{**p, "created_at": None} for p in posts[:1]]
+    assert [p["post_id"] for p in waiting_urgent_posts(undated)] == ["a"]
