@@ -144,7 +144,9 @@ def course_recommendations(
         else:
             parts["language"] = 0.5
         parts["popularity"] = len(theirs) / largest
-        reasons["popularity"] = f"{len(theirs)} students take it"
+        reasons["popularity"] = (
+            "1 student takes it" if len(theirs) == 1 else f"{len(theirs)} students take it"
+        )
         values["popularity"] = {"students": float(len(theirs))}
         contrib = {k: WEIGHTS[k] * v for k, v in parts.items()}
         named = {k: v for k, v in contrib.items() if k in reasons and v > 0}
