@@ -26,9 +26,13 @@ STAFF_ROLES = frozenset({"teacher", "ta", "admin"})
 URGENT_WINDOW = timedelta(days=14)
 
 
-def _aware(v: datetime | None) -> datetime:
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def as_utc(v: datetime | None) -> datetime:
+    """A timestamp as an aware UTC datetime (naive ones are UTC; None sorts first)."""
     if v is None:
-        return datetime.min.replace(tzinfo=UTC)
+        return _EARLIEST
     return v if v.tzinfo else v.replace(tzinfo=UTC)
 
 
@@ -90,21 +94,20 @@ def waiting_urgent_posts(
     if not posts:
         return []
     window = URGENT_WINDOW if window is None else window
-    newest = max(_aware(p["created_at"]) for p in posts)
-    floor = datetime.min.replace(tzinfo=UTC)
-    cutoff = newest - window if newest - floor > window else floor
+    newest = max(as_utc(p["created_at"]) for p in posts)
+    cutoff = newest - window if newest - _EARLIEST > window else _EARLIEST
     last_staff: dict[str, datetime] = {}
     for p in posts:
         if p.get("author_role") in STAFF_ROLES:
-            at = _aware(p["created_at"])
-            if at > last_staff.get(p["thread_id"], floor):
+            at = as_utc(p["created_at"])
+            if at > last_staff.get(p["thread_id"], _EARLIEST):
                 last_staff[p["thread_id"]] = at
     waiting = [
         p
         for p in posts
         if p.get("is_urgent")
         and p.get("author_role") not in STAFF_ROLES
-        and _aware(p["created_at"]) >= cutoff
-        and last_staff.get(p["thread_id"], floor) <= _aware(p["created_at"])
+        and as_utc(p["created_at"]) >= cutoff
+        and last_staff.get(p["thread_id"], _EARLIEST) <= as_utc(p["created_at"])
     ]
-    return sorted(waiting, key=lambda p: (_aware(p["created_at"]), p["post_id"]))
+    return sorted(waiting, key=lambda p: (as_utc(p["created_at"]), p["post_id"]))

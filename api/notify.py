@@ -87,6 +87,36 @@ def _email(svc: Services, note_id: int, to: str, title: str, body: str) -> None:
             note.emailed_at = datetime.now(UTC)
 
 
+def assigned_classes(svc: Services) -> list[str]:
+    """The classes that have at least one teacher assigned (those a scan notifies about)."""
+    with svc.store.session() as s:
+        return sorted(set(s.scalars(select(ClassAssignment.class_id))))
+
+
+def notify_urgent_post(
+    svc: Services,
+    teachers: list[int],
+    class_id: str,
+    post_id: str,
+    title: str | None,
+    body: str,
+    student_id: str | None,
+) -> int:
+    """Notify the class's ``teachers`` of one urgent post, once each (key
+    ``urgent-post:<post>``, whether the post was scored at write time or labelled by the
+    pipeline); returns notifications made."""
+    return notify_users(
+        svc,
+        teachers,
+        event_key=f"urgent-post:{post_id}",
+        kind="urgent_post",
+        title="An urgent forum post",
+        body=(title or body)[:200],
+        student_id=student_id,
+        class_id=class_id,
+    )
+
+
 def class_teachers(svc: Services, class_id: str) -> list[int]:
     """User ids of the teachers assigned to a class."""
     with svc.store.session() as s:
@@ -103,9 +133,7 @@ def scan_at_risk(svc: Services) -> int:
     student is flagged is kept in ``at_risk_states``, so episodes survive API restarts.
     """
     made = 0
-    with svc.store.session() as s:
-        classes = sorted(set(s.scalars(select(ClassAssignment.class_id))))
-    for class_id in classes:
+    for class_id in assigned_classes(svc):
         source, flagged = at_risk(svc.gold, class_id)
         high = {f["student_id"]: f for f in flagged if f["band"] == "high"}
         starts: list[tuple[str, int]] = []
@@ -153,22 +181,19 @@ def scan_urgent_posts(svc: Services) -> int:
     the key ``urgent-post:<post>``, so no post notifies a teacher twice.
     """
     made = 0
-    with svc.store.session() as s:
-        classes = sorted(set(s.scalars(select(ClassAssignment.class_id))))
-    for class_id in classes:
+    for class_id in assigned_classes(svc):
         waiting = waiting_urgent_posts(class_posts(svc, class_id))
         if not waiting:
             continue
         teachers = class_teachers(svc, class_id)
         for post in waiting:
-            made += notify_users(
+            made += notify_urgent_post(
                 svc,
                 teachers,
-                event_key=f"urgent-post:{post['post_id']}",
-                kind="urgent_post",
-                title="An urgent forum post",
-                body=(post.get("title") or post["body"])[:200],
-                student_id=post.get("author_id") if post.get("author_role") == "student" else None,
-                class_id=class_id,
+                class_id,
+                post["post_id"],
+                post.get("title"),
+                post["body"],
+                post.get("author_id") if post.get("author_role") == "student" else None,
             )
     return made

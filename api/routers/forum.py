@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 
 from api.deps import PrincipalDep, ServicesDep, authorize_class
-from api.forum import class_posts
+from api.forum import as_utc, class_posts
 from api.learner import write_landing
-from api.notify import class_teachers, notify_users
+from api.notify import class_teachers, notify_urgent_post
 from api.problems import ApiError
 from api.routers.common import display_names
 from api.schemas.common import Limit, Offset, Page, page
@@ -28,12 +28,6 @@ from api.store.models import ForumPost, User
 router = APIRouter(prefix="/api/v1/classes/{class_id}/forum", tags=["forum"])
 SafeId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 URGENT = 5.0  # "urgent" in the labels (>= 5 of 7); a trained scorer decides for itself
-
-
-def _ts(v: Any) -> datetime:
-    if v is None:
-        return datetime.min.replace(tzinfo=UTC)
-    return v if v.tzinfo else v.replace(tzinfo=UTC)
 
 
 @router.get("/threads", summary="Threads of a class forum (urgent first for staff)")
@@ -52,7 +46,7 @@ def threads(
         by_thread.setdefault(p["thread_id"], []).append(p)
     out = []
     for tid, posts in by_thread.items():
-        posts.sort(key=lambda p: _ts(p["created_at"]))
+        posts.sort(key=lambda p: as_utc(p["created_at"]))
         out.append(
             ForumThread(
                 thread_id=tid,
@@ -65,7 +59,7 @@ def threads(
             )
         )
     staff = principal.role in ("teacher", "admin")
-    out.sort(key=lambda t: (not (staff and t.is_urgent), -_ts(t.last_post_at).timestamp()))
+    out.sort(key=lambda t: (not (staff and t.is_urgent), -as_utc(t.last_post_at).timestamp()))
     return page(out, limit, offset)  # type: ignore[return-value]
 
 
@@ -79,7 +73,7 @@ def thread_posts(
     if not posts:
         raise ApiError(404, "No such thread.", kind="not-found")
     names = display_names(svc, [p["author_id"] for p in posts if p.get("author_id")])
-    posts.sort(key=lambda p: _ts(p["created_at"]))
+    posts.sort(key=lambda p: as_utc(p["created_at"]))
     return [
         ForumPostOut.model_validate({**p, "author_name": names.get(p.get("author_id") or "")})
         for p in posts
@@ -150,15 +144,14 @@ def _write(
         ],
     )
     if urgent:
-        notify_users(
+        notify_urgent_post(
             svc,
             class_teachers(svc, class_id),
-            event_key=f"urgent-post:{post_id}",
-            kind="urgent_post",
-            title="An urgent forum post",
-            body=(title or body)[:200],
-            student_id=principal.student_id,
-            class_id=class_id,
+            class_id,
+            post_id,
+            title,
+            body,
+            principal.student_id,
         )
     return ForumPostOut(
         post_id=post_id,
