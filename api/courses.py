@@ -101,12 +101,10 @@ def course_recommendations(
     grades = _grades(gold)
     largest = max((len(s) for s in students.values()), default=0) or 1
     wanted = set().union(*(_words(w) for w in profile.interests)) if profile.interests else set()
-    titles = {
-        r["class_id"]: r["class_title"] or r["course_title"] or r["class_id"]
-        for r in classes.to_dicts()
-    }
+    rows = classes.to_dicts()
+    titles = {r["class_id"]: r["class_title"] or r["course_title"] or r["class_id"] for r in rows}
     out = []
-    for r in classes.to_dicts():
+    for r in rows:
         cid = r["class_id"]
         if cid in profile.classes or _ended(r):
             continue

@@ -154,6 +154,7 @@ class TutorService:
         self._index: Any = None
         self._key: int | None = None
         self._lock = threading.Lock()
+        self._page_languages: tuple[int | None, dict[str, str]] = (None, {})
 
     def index(self) -> Any | None:
         """The current index, or None when the asset has not built one."""
@@ -176,12 +177,11 @@ class TutorService:
         index = self.index()
         if index is None:
             return {}
-        key = ("page_languages", self._key)
-        cached = getattr(self, "_page_languages", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]  # type: ignore[no-any-return]
+        key, cached = self._page_languages
+        if key == self._key:
+            return cached
         out = {p.content_id: p.language for p in index.passages if p.language}
-        self._page_languages = (key, out)
+        self._page_languages = (self._key, out)
         return out
 
     def class_languages(self) -> dict[str, set[str]]:
