@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,19 @@ def make_settings(root: Path, lake: Path, **overrides: Any) -> ApiSettings:
     }
     values.update(overrides)
     return ApiSettings(**values)
+
+
+@contextmanager
+def private_world(curated: Curated, root: Path, **overrides: Any) -> Iterator[ApiWorld]:
+    """A fresh app over a private copy of the curated lake under ``root`` (a test may change
+    its gold tables and count every row of its own store); its scanner runs hourly, so only the
+    scans a test calls happen. ``overrides``: settings (``make_settings``)."""
+    shutil.copytree(curated.lake, root / "lake")
+    settings = make_settings(root, root / "lake", **overrides)
+    users = seed_demo_users(settings, root / "demo_users.json")
+    app = create_app(settings, scan_every_s=3600)
+    with TestClient(app) as client:
+        yield ApiWorld(settings, app, client, users)
 
 
 @pytest.fixture(scope="session")

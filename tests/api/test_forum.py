@@ -8,7 +8,6 @@ no urgency model, so it has no labels).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,17 +16,14 @@ from typing import Any
 import polars as pl
 import pytest
 from deltalake import DeltaTable, write_deltalake
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.demo_users import seed_demo_users
 from api.forum import waiting_urgent_posts
-from api.main import create_app
 from api.notify import scan_urgent_posts
 from api.store.models import ClassAssignment, ForumPost, Notification
 from lake.io import read_delta
 from orchestration.defs.learn.forum import LABELS_TABLE
-from tests.api.conftest import ApiWorld, make_settings
+from tests.api.conftest import ApiWorld, private_world
 from tests.conftest import Curated
 
 
@@ -35,12 +31,8 @@ from tests.conftest import Curated
 def forum_world(curated: Curated, tmp_path: Path) -> Iterator[ApiWorld]:
     """A fresh app over a private copy of the curated lake (its scanner runs hourly: only the
     scans a test calls happen)."""
-    shutil.copytree(curated.lake, tmp_path / "lake")
-    settings = make_settings(tmp_path, tmp_path / "lake")
-    users = seed_demo_users(settings, tmp_path / "demo_users.json")
-    app = create_app(settings, scan_every_s=3600)
-    with TestClient(app) as client:
-        yield ApiWorld(settings, app, client, users)
+    with private_world(curated, tmp_path) as world:
+        yield world
 
 
 def _posts(world: ApiWorld) -> pl.DataFrame:

@@ -8,12 +8,11 @@ runs hourly, so only the scans a test calls itself happen.
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -26,18 +25,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from deltalake import DeltaTable, write_deltalake
-from fastapi.testclient import TestClient
 from sqlalchemy import Result, event, select
 from sqlalchemy.orm import ORMExecuteState
 
 import api.notify as notify
-from api.demo_users import seed_demo_users
 from api.learner import at_risk
-from api.main import build_services, create_app
+from api.main import build_services
 from api.notify import notify_users, scan_at_risk
 from api.store.models import ClassAssignment, Notification, User
 from lake.io import read_delta
-from tests.api.conftest import ApiWorld, make_settings
+from tests.api.conftest import ApiWorld, private_world
 from tests.conftest import Curated
 
 PROGRESS = Path("gold/progress/fct_student_progress")
@@ -110,14 +107,8 @@ def smtp_server() -> Iterator[tuple[int, Inbox]]:
 # --- an app of the test's own ------------------------------------------------------------------
 
 
-@contextmanager
-def _world(curated: Curated, root: Path, smtp_port: int) -> Iterator[ApiWorld]:
-    shutil.copytree(curated.lake, root / "lake")  # private copy: tests change gold tables
-    settings = make_settings(root, root / "lake", smtp_host="127.0.0.1", smtp_port=smtp_port)
-    users = seed_demo_users(settings, root / "demo_users.json")
-    app = create_app(settings, scan_every_s=3600)
-    with TestClient(app) as client:
-        yield ApiWorld(settings, app, client, users)
+def _world(curated: Curated, root: Path, smtp_port: int) -> AbstractContextManager[ApiWorld]:
+    return private_world(curated, root, smtp_host="127.0.0.1", smtp_port=smtp_port)
 
 
 @pytest.fixture
