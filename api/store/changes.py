@@ -21,6 +21,7 @@ commits one writer at a time, so there ids arrive in order.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -89,10 +90,17 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         session.add(StoreChange(topic=topic, key=key))
 
 
+# Factories already recording. Not event.contains: SQLAlchemy's registry keys a listener by
+# id(target) and keeps that key after a factory's session class is collected, so it says "yes"
+# for a new factory that reuses a dead one's id, and that factory would announce nothing.
+_installed: weakref.WeakSet[sessionmaker[Session]] = weakref.WeakSet()
+
+
 def install(sessions: sessionmaker[Session]) -> None:
-    """Record the watched changes of every session ``sessions`` makes."""
-    if not event.contains(sessions, "before_flush", _before_flush):
+    """Record the watched changes of every session ``sessions`` makes (once per factory)."""
+    if sessions not in _installed:
         event.listen(sessions, "before_flush", _before_flush)
+        _installed.add(sessions)
 
 
 def record(session: Session, topic: str, keys: Iterable[str]) -> None:

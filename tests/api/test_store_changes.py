@@ -8,6 +8,7 @@ sessions, nothing shared with the app's in-process invalidation.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -17,10 +18,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import sessionmaker
 
 from api.security import hash_password
-from api.store.changes import ALL, STUDENT, TEACHER, USER, ChangeFeed, record
+from api.store.changes import ALL, STUDENT, TEACHER, USER, ChangeFeed, install, record
 from api.store.db import Store, migrate
 from api.store.models import (
     ClassAssignment,
@@ -223,6 +225,33 @@ def test_the_feed_starts_at_its_end_and_returns_new_changes_in_order(store: Stor
     # the rename announces both.
     assert got == [(STUDENT, "S-9"), (STUDENT, "S-9"), (USER, str(uid))]
     assert feed.poll() == []
+
+
+def test_every_new_session_factory_records_changes_even_where_a_dead_ones_id_comes_back(
+    tmp_path: Path,
+) -> None:
+    # SQLAlchemy's event registry keys listeners by id(target) and keeps the key after a
+    # session class is collected, so asking it "installed already?" answered yes for a new
+    # factory that reused a dead one's id, and that store announced nothing (a CI failure on
+    # 2026-12-06 of the test above). Factories come and go here until ids are reused.
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    migrate(url)
+    engine = create_engine(url)
+    try:
+        for n in range(40):
+            sessions = sessionmaker(engine)
+            install(sessions)
+            install(sessions)  # twice is once
+            with sessions() as s:
+                s.add(User(username=f"u{n}", role="student", student_id=f"S-{n}"))
+                s.commit()
+            with sessions() as s:
+                keys = list(s.scalars(select(StoreChange.key).where(StoreChange.key == f"S-{n}")))
+            assert keys == [f"S-{n}"], f"factory {n} announced {keys}"
+            del sessions
+            gc.collect()
+    finally:
+        engine.dispose()
 
 
 def test_unwatched_unchanged_and_rolled_back_rows_announce_nothing(store: Store) -> None:
