@@ -24,6 +24,7 @@ use std::os::raw::{c_int, c_void};
 use std::sync::Mutex;
 
 mod csv;
+mod huge;
 mod lines;
 mod records;
 
@@ -1142,13 +1143,17 @@ impl StrCol {
     }
     fn reserve(&mut self, rows: usize, per_row: usize) {
         self.offsets.reserve(rows);
+        huge::advise(&self.offsets);
         self.valid.bytes.reserve(rows / 8 + 1);
         match take_pooled(self.data.len() + rows * per_row) {
             Some(mut v) => {
                 v.extend_from_slice(&self.data);
                 self.data = v;
             }
-            None => self.data.reserve(rows * per_row),
+            None => {
+                self.data.reserve(rows * per_row);
+                huge::advise(&self.data);
+            }
         }
     }
     fn push(&mut self, v: Option<&str>) {
@@ -1306,9 +1311,11 @@ fn scan_range(data: &[u8], offsets: &[i32], lo: usize, hi: usize, not_after_us: 
             }
             for c in &mut cols.f64s {
                 c.values.reserve(rest);
+                huge::advise(&c.values);
             }
             for c in &mut cols.timestamps {
                 c.values.reserve(rest);
+                huge::advise(&c.values);
             }
         }
     }
@@ -1439,6 +1446,7 @@ fn buffer(py: Python<'_>, data: Vec<u8>) -> PyResult<Bound<'_, Buffer>> {
 
 fn le_bytes<T: Copy, const N: usize>(values: &[T], to: fn(T) -> [u8; N]) -> Vec<u8> {
     let mut out = Vec::with_capacity(values.len() * N);
+    huge::advise(&out);
     for &v in values {
         out.extend_from_slice(&to(v));
     }

@@ -37,6 +37,7 @@ fn pack(data: &[u8]) -> Packed {
         lines: 0,
         max_len: 0,
     };
+    crate::huge::advise(&p.body);
     let mut start = 0usize;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |k| start + k);

@@ -115,6 +115,8 @@ fn objects(names: &[String], cols: &[Strings<'_>], n: usize) -> (Vec<i32>, Vec<u
         + n * (keys.iter().map(|k| k.len() + 2).sum::<usize>() + 2);
     let mut body = Vec::with_capacity(size);
     let mut offsets = Vec::with_capacity(n + 1);
+    crate::huge::advise(&body);
+    crate::huge::advise(&offsets);
     offsets.push(0i32);
     for row in 0..n {
         if cols.is_empty() {
