@@ -58,8 +58,9 @@ def _eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> bool:
 
 def _print_threads() -> None:
     """Where every thread of the process is, printed when a check never held: a change-feed
-    watcher that is missing or stuck (on a lock, a pooled connection) shows here. These checks
-    failed once in CI (2026-12-06) with nothing in the log to say why."""
+    watcher that is missing or stuck (on a lock, a pooled connection) shows here. A check here
+    failed once in CI (2026-12-06) with nothing in the log to say why; the likely cause, found
+    later, was a store that never recorded its changes (see the session-factory test below)."""
     names = {t.ident: t.name for t in threading.enumerate()}
     for ident, frame in sys._current_frames().items():
         print(f"--- thread {names.get(ident, ident)}")
