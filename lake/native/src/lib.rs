@@ -609,10 +609,40 @@ fn parse_context<'a>(sc: &mut Scanner<'a>, st: &mut Statement<'a>) -> R<()> {
 // ---- the rules' patterns, each no looser than its regular expression in xapi.py ----
 
 /// The offset of the first byte at or after `i` that ends the plain run of a JSON string: a
-/// quote, a backslash or a control character. Eight bytes at a time: strings are mostly short
-/// (keys, ids), where one pass of word tests beats `memchr` and a second pass for controls.
+/// quote, a backslash or a control character. Sixteen bytes at a time on x86-64, then eight:
+/// strings are mostly short (keys, ids), where one pass of tests beats `memchr` and a second
+/// pass for controls.
 #[inline]
 fn special_byte(b: &[u8], mut i: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // Sixteen bytes at a time where the string is long enough (SSE2 is part of x86-64).
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is always there on x86-64, and each load reads 16 bytes at `i` only
+        // while `i + 16 <= b.len()`.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let slash = _mm_set1_epi8(b'\\' as i8);
+            let control = _mm_set1_epi8(0x1F);
+            while i + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(i) as *const __m128i);
+                // A byte is at most 0x1F (unsigned) when max(byte, 0x1F) is 0x1F.
+                let low = _mm_cmpeq_epi8(_mm_max_epu8(v, control), control);
+                let hits = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                    low,
+                );
+                let mask = _mm_movemask_epi8(hits) as u32;
+                if mask != 0 {
+                    return Some(i + mask.trailing_zeros() as usize);
+                }
+                i += 16;
+            }
+        }
+    }
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while i + 8 <= b.len() {
@@ -1632,7 +1662,7 @@ mod tests {
         ];
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            let len = rng.below(40);
+            let len = rng.below(100);
             let b: Vec<u8> = (0..len)
                 .map(|_| {
                     if rng.below(4) == 0 {
