@@ -20,7 +20,7 @@ from api.demo_users import seed_demo_users
 from api.main import create_app
 from api.security import hash_password
 from api.store.models import User
-from tests.api.conftest import ApiWorld, make_settings
+from tests.api.conftest import ApiWorld, make_settings, private_world
 from tests.conftest import Curated
 
 LOGIN = "/api/v1/auth/login"
@@ -113,11 +113,8 @@ def test_deactivated_user_is_locked_out_within_the_cache_window(world: ApiWorld)
 @pytest.fixture
 def fresh_app(curated: Curated, tmp_path: Path) -> Iterator[tuple[TestClient, list[dict]]]:
     """An app of its own (rate-limit counters are per store)."""
-    shutil.copytree(curated.lake, tmp_path / "lake")
-    settings = make_settings(tmp_path, tmp_path / "lake", login_rate=3)
-    users = seed_demo_users(settings, tmp_path / "users.json")
-    with TestClient(create_app(settings, scan_every_s=3600)) as client:
-        yield client, users
+    with private_world(curated, tmp_path, login_rate=3) as world:
+        yield world.client, world.users
 
 
 def test_login_is_rate_limited_per_user_and_client(fresh_app: tuple[TestClient, list]) -> None:

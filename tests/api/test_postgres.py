@@ -4,23 +4,19 @@ the same models and migrations as SQLite, exercised through the app."""
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from api.demo_users import seed_demo_users
-from api.main import create_app
 from api.store.changes import ChangeFeed
 from api.store.db import Store, alembic_config, migrate
 from api.store.models import AuditEvent, Base, Intervention, StoreChange
-from tests.api.conftest import make_settings
+from tests.api.conftest import private_world
 from tests.conftest import Curated
 from tests.support.postgres import postgres_url
 
@@ -57,13 +53,10 @@ def test_migrations_create_every_table_and_downgrade_cleanly(pg_url: str) -> Non
 
 
 def test_the_app_runs_on_postgresql(pg_url: str, curated: Curated, tmp_path: Path) -> None:
-    shutil.copytree(curated.lake, tmp_path / "lake")
-    settings = make_settings(tmp_path, tmp_path / "lake", database_url=pg_url)
-    users = seed_demo_users(settings, tmp_path / "users.json")
-    app = create_app(settings, scan_every_s=3600)
-    teacher = next(u for u in users if u["role"] == "teacher")
-    cid = teacher["class_ids"][0]
-    with TestClient(app) as client:
+    with private_world(curated, tmp_path, database_url=pg_url) as world:
+        client, app = world.client, world.app
+        teacher = world.of_role("teacher")[0]
+        cid = teacher["class_ids"][0]
         r = client.post(
             "/api/v1/auth/login",
             json={"username": teacher["username"], "password": teacher["password"]},
