@@ -9,8 +9,10 @@ from __future__ import annotations
 import fcntl
 import json
 import math
+import os
 import uuid
 from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -244,6 +246,10 @@ def replace_load(
 # Rows per data file written by ``append`` (and per row group): about 45 MB of zstd for the
 # xAPI bronze text, so readers still split a large load over their threads.
 APPEND_FILE_ROWS = 1 << 20
+# Files ``append`` writes at once (the machine's cores, at most 4), and the fewest rows for which
+# it splits a write to write the parts at once.
+WRITE_THREADS = max(1, min(os.cpu_count() or 1, 4))
+PARALLEL_FILE_ROWS = 200_000
 # String columns whose min or max is longer than this get no min/max statistics (a raw record's
 # text would otherwise be copied twice into the log); the log still counts their nulls.
 STATS_MAX_CHARS = 64
@@ -265,38 +271,52 @@ def append(dt: DeltaTable, spec: TableSpec, data: pa.Table) -> None:
         write_deltalake(dt, data, mode="append", writer_properties=WRITER)
         return
     stamp = int(datetime.now(UTC).timestamp() * 1000)
-    actions = []
+    files: list[tuple[dict[str, str], str, pa.Table]] = []
     for values, rows in _partition_rows(data, parts):
         folder = "/".join(f"{c}={v}" for c, v in values.items())
-        for start in range(0, rows.num_rows, APPEND_FILE_ROWS):
-            piece = rows.slice(start, APPEND_FILE_ROWS)
+        for k, piece in enumerate(_pieces(rows)):
             relative = f"{folder}/" if folder else ""
-            relative += f"part-{start // APPEND_FILE_ROWS:05d}-{uuid.uuid4()}-c000.zstd.parquet"
-            target = root / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            footer: list[pq.FileMetaData] = []
-            pq.write_table(
-                piece,
-                target,
-                compression="zstd",
-                compression_level=1,
-                row_group_size=APPEND_FILE_ROWS,
-                metadata_collector=footer,
-            )
-            stats = _file_stats(footer[0], piece)
-            actions.append(
-                AddAction(
-                    path=relative,
-                    size=target.stat().st_size,
-                    partition_values=values,
-                    modification_time=stamp,
-                    data_change=True,
-                    stats=json.dumps(stats),
-                )
-            )
+            relative += f"part-{k:05d}-{uuid.uuid4()}-c000.zstd.parquet"
+            files.append((values, relative, piece))
+
+    def write(values: dict[str, str], relative: str, piece: pa.Table) -> AddAction:
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        footer: list[pq.FileMetaData] = []
+        pq.write_table(
+            piece,
+            target,
+            compression="zstd",
+            compression_level=1,
+            row_group_size=APPEND_FILE_ROWS,
+            metadata_collector=footer,
+        )
+        return AddAction(
+            path=relative,
+            size=target.stat().st_size,
+            partition_values=values,
+            modification_time=stamp,
+            data_change=True,
+            stats=json.dumps(_file_stats(footer[0], piece)),
+        )
+
+    if len(files) == 1:
+        actions = [write(*files[0])]
+    else:  # Arrow's Parquet writer is single-threaded and releases the GIL
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+            actions = list(pool.map(lambda f: write(*f), files))
     dt.create_write_transaction(
         actions, mode="append", schema=dt.schema(), partition_by=parts or None
     )
+
+
+def _pieces(rows: pa.Table) -> list[pa.Table]:
+    """``rows`` cut into the files ``append`` writes: at most APPEND_FILE_ROWS each, and in
+    as many files as there are WRITE_THREADS when each still holds PARALLEL_FILE_ROWS."""
+    n = rows.num_rows
+    count = max(-(-n // APPEND_FILE_ROWS), min(WRITE_THREADS, n // PARALLEL_FILE_ROWS), 1)
+    size = -(-n // count)
+    return [rows.slice(start, size) for start in range(0, n, size)]
 
 
 def _arrow_appendable(data: pa.Table, parts: list[str]) -> bool:

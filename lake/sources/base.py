@@ -13,6 +13,7 @@ import hashlib
 import mmap
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -195,8 +196,19 @@ class ParseContext:
     settings: LakeSettings
     load_id: str
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Set by the loader: takes a unit's bronze rows as soon as its parser has read them, so
+    # that they are written while the parse goes on (``offer_bronze``).
+    bronze_ready: Callable[[LoadUnit, dict[str, pa.Table]], None] | None = None
     _cache: dict[str, object] = field(default_factory=dict)
     _pending: dict[str, list[pa.Table]] = field(default_factory=dict)
+
+    def offer_bronze(self, unit: LoadUnit, bronze: dict[str, pa.Table]) -> None:
+        """Hand the loader ``unit``'s bronze rows before the parse is over: rows that depend
+        only on what was read (the raw records), and that the parse's result will carry as
+        the very same tables. The loader may write them early; a result whose bronze turns
+        out otherwise (a parse that failed and was redone) is written again over them."""
+        if self.bronze_ready is not None:
+            self.bronze_ready(unit, bronze)
 
     def add_pending(self, silver_rows: dict[str, pa.Table]) -> None:
         """Make a parsed unit's silver rows visible to the units parsed after it (adding the

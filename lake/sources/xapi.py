@@ -662,11 +662,16 @@ class XapiParser:
         """Parse every file of the unit; bad statements go to quarantine, never raise."""
         result = ParseResult()
         silver_parts: dict[str, list[pa.Table]] = {}
-        bronze_parts: list[pa.Table] = []
+        read: list[tuple[str, _Records]] = []
         for path in unit.files:
             name = unit.member_name(path)
-            records = read_records(path, name, result.quarantine)
-            bronze_parts.append(bronze_lines(records.table, name))
+            read.append((name, read_records(path, name, result.quarantine)))
+        # Bronze is the raw records: the loader may write it while they are validated.
+        result.bronze["statements"] = pa.concat_tables(
+            [bronze_lines(records.table, name) for name, records in read]
+        )
+        ctx.offer_bronze(unit, result.bronze)
+        for name, records in read:
             out = transform(records.table, name, ctx, result.quarantine)
             for table, rows in out.silver.items():
                 silver_parts.setdefault(table, []).append(rows)
@@ -679,7 +684,6 @@ class XapiParser:
                     records.quarantined + rejected,
                 )
             )
-        result.bronze["statements"] = pa.concat_tables(bronze_parts)
         result.silver = _finish_silver(ctx, silver_parts, [unit.load_id])
         return result
 
@@ -712,6 +716,14 @@ class XapiParser:
                 continue
             files += unit_files
             results.append(result)
+        bronze: dict[int, list[pa.Table]] = {}
+        for i, name, rec in files:
+            bronze.setdefault(i, []).append(bronze_lines(rec.table, name))
+        for i, parts in bronze.items():
+            results[i].bronze["statements"] = pa.concat_tables(parts)  # type: ignore[union-attr]
+        for unit, result in zip(units, results, strict=True):
+            if result is not None:
+                ctx.offer_bronze(unit, result.bronze)
         names = [name for _, name, _ in files]
         qs = [results[i].quarantine for i, _, _ in files]  # type: ignore[union-attr]
         tables = [
@@ -729,9 +741,7 @@ class XapiParser:
             finally:
                 con.close()
             rejected, silver_out = out.rejected, out.silver
-        bronze: dict[int, list[pa.Table]] = {}
         for f, (i, name, rec) in enumerate(files):
-            bronze.setdefault(i, []).append(bronze_lines(rec.table, name))
             bad = int(rejected[f])
             results[i].files.append(  # type: ignore[union-attr]
                 FileCount(
@@ -741,8 +751,6 @@ class XapiParser:
                     rec.quarantined + bad,
                 )
             )
-        for i, parts in bronze.items():
-            results[i].bronze["statements"] = pa.concat_tables(parts)  # type: ignore[union-attr]
         first = next((r for r in results if r is not None), None)
         if first is not None:
             load_ids = [units[i].load_id for i, _, _ in files]

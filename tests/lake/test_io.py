@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -263,6 +265,40 @@ def test_append_writes_one_file_per_date_partition_with_statistics(
         if add["num_records"] == 2:
             assert add["min"]["record"] is None and add["max"]["record"] is None
             assert add["min"]["_line"] == 1 and add["max"]["_line"] == 3
+
+
+def test_a_large_append_is_split_into_files_written_at_once(
+    settings: LakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows enough for every write thread are cut into that many files, written side by side
+    (the Parquet writer is single-threaded); each file holds its own rows and statistics."""
+    monkeypatch.setattr(io, "PARALLEL_FILE_ROWS", 3)
+    monkeypatch.setattr(io, "WRITE_THREADS", 2)
+    threads: set[int] = set()
+    both = threading.Barrier(2)  # broken, after 30 s, unless two writes run at once
+    real = io.pq.write_table
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        threads.add(threading.get_ident())
+        if threading.current_thread() is not threading.main_thread():
+            both.wait(timeout=30)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(io.pq, "write_table", spy)
+    spec = bronze_spec("xapi", "statements")
+    rows = _bronze_rows([date(2026, 9, 1)] * 7, [f'{{"n":{i}}}' for i in range(7)])
+    io.replace_load(settings, spec, rows, ["L1"])
+    dt = io.open_existing(settings, spec)
+    assert dt is not None
+    adds = pa.table(dt.get_add_actions(flatten=False)).to_pylist()
+    assert sorted(a["num_records"] for a in adds) == [3, 4]
+    assert sorted((a["min"]["_line"], a["max"]["_line"]) for a in adds) == [(1, 4), (5, 7)]
+    assert io.read(settings, spec).sort_by("_line").equals(rows)
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    # Fewer rows than that for each thread: one file, written where the caller is.
+    threads.clear()
+    io.replace_load(settings, spec, rows.slice(0, 5), ["L2"])
+    assert threads == {threading.get_ident()}
 
 
 def test_append_statistics_let_a_reader_skip_files(settings: LakeSettings) -> None:

@@ -3,6 +3,7 @@ parser failures that lose nothing."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ from lake.sources.base import (
 )
 from lake.sources.common import bronze_lines, read_lines
 from lake.status import lake_status
-from lake.tables import LOADS, TableSpec, quarantine_spec, silver
+from lake.tables import LOADS, TableSpec, bronze_spec, quarantine_spec, silver
 
 
 class _ForumLikeParser:
@@ -170,6 +171,121 @@ def test_failed_bronze_write_beside_the_silver_merge_fails_the_load_and_a_rerun_
     assert io.read(settings, LOADS).column("status").to_pylist().count("committed") == 1
     bronze = [t for t in lake_status(settings)["tables"] if t["name"].startswith("bronze/")]
     assert [t["rows"] for t in bronze] == [2]
+
+
+_POSTS = bronze_spec("forum", "posts")
+
+
+def _wait_for_bronze(settings: LakeSettings, rows: int) -> int:
+    """The bronze posts' row count once it reaches ``rows`` (or after 60 s)."""
+    deadline = time.monotonic() + 60
+    while io.row_count(settings, _POSTS) < rows and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return io.row_count(settings, _POSTS)
+
+
+def _bronze_keys(settings: LakeSettings) -> list[tuple[str, int]]:
+    table = io.read(settings, _POSTS)
+    return sorted(zip(table["_source_file"].to_pylist(), table["_line"].to_pylist(), strict=True))
+
+
+def test_bronze_a_parser_offers_is_committed_while_its_parse_goes_on(
+    settings: LakeSettings, forum_parser: _ForumLikeParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bronze rows offered before the parse is over are in the lake before it ends, and
+    only once when it has."""
+    real = forum_parser.parse
+    seen: list[int] = []
+
+    def offering(unit: LoadUnit, ctx: ParseContext) -> ParseResult:
+        result = real(unit, ctx)
+        ctx.offer_bronze(unit, result.bronze)
+        seen.append(_wait_for_bronze(settings, 3))
+        return result
+
+    monkeypatch.setattr(forum_parser, "parse", offering)
+    _drop(settings, "a.txt", "p1,c1\np2,c1\nbroken\n")
+    [report] = loader.ingest(settings, ("forum",))
+    assert seen == [3]
+    assert report.status == ledger.COMMITTED
+    assert _bronze_keys(settings) == [("forum/a.txt", 1), ("forum/a.txt", 2), ("forum/a.txt", 3)]
+
+
+def test_bronze_written_early_is_taken_back_when_the_parse_then_fails(
+    settings: LakeSettings, forum_parser: _ForumLikeParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit quarantined whole has no bronze rows, whether or not its parser offered them
+    before it failed: the loader replaces what was written early."""
+    real = forum_parser.parse
+
+    def offering_then_failing(unit: LoadUnit, ctx: ParseContext) -> ParseResult:
+        result = real(unit, ctx)
+        ctx.offer_bronze(unit, result.bronze)
+        assert _wait_for_bronze(settings, 2) == 2
+        raise RuntimeError("parser bug after the offer")
+
+    monkeypatch.setattr(forum_parser, "parse", offering_then_failing)
+    _drop(settings, "a.txt", "p1,c1\np2,c1\n")
+    [report] = loader.ingest(settings, ("forum",))
+    assert report.status == ledger.COMMITTED
+    assert report.error and "parser bug after the offer" in report.error
+    assert io.row_count(settings, _POSTS) == 0
+    q = io.read(settings, quarantine_spec("forum")).to_pylist()
+    assert [r["reason_code"] for r in q] == [Reason.PARSER_ERROR.value] * 2
+
+
+def test_bronze_written_early_by_a_batch_parse_redone_unit_by_unit_is_there_once(
+    settings: LakeSettings, forum_parser: _ForumLikeParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch parse that offers every unit's bronze and then fails is redone unit by unit;
+    the redone results carry other tables, which the loader writes over the early rows."""
+    real = forum_parser.parse
+
+    def batch(units: list[LoadUnit], ctx: ParseContext) -> list[ParseResult | None]:
+        for unit in units:
+            ctx.offer_bronze(unit, real(unit, ctx).bronze)
+        assert _wait_for_bronze(settings, 3) == 3
+        raise RuntimeError("batch parse failed")
+
+    monkeypatch.setattr(forum_parser, "parse_batch", batch, raising=False)
+    _drop(settings, "a.txt", "p1,c1\np2,c1\n")
+    _drop(settings, "b.txt", "p3,c1\n")
+    reports = loader.ingest(settings, ("forum",))
+    assert [r.status for r in reports] == [ledger.COMMITTED] * 2
+    assert _bronze_keys(settings) == [("forum/a.txt", 1), ("forum/a.txt", 2), ("forum/b.txt", 1)]
+    assert io.row_count(settings, silver("forum_posts")) == 3
+
+
+def test_writing_bronze_early_loads_what_writing_it_after_the_parse_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every table of the demo school's load is the same whether the xAPI bronze is written
+    during the parse or after it."""
+    from lake.demo import generate
+    from lake.tables import BRONZE_TABLES, SILVER, SOURCES
+
+    landing = tmp_path / "landing"
+    generate(landing, students=40, days=2, seed=7)
+    after = LakeSettings(lake=tmp_path / "after", landing=landing)
+    early = LakeSettings(lake=tmp_path / "early", landing=landing)
+    monkeypatch.setattr(loader, "EARLY_BRONZE", False)
+    loader.ingest(after)
+    monkeypatch.setattr(loader, "EARLY_BRONZE", True)
+    written: list[str] = []
+    real_write = loader._EarlyBronze._write
+
+    def spy(self: loader._EarlyBronze, rows: dict[str, pa.Table]) -> None:
+        written.extend(sorted(rows))
+        real_write(self, rows)
+
+    monkeypatch.setattr(loader._EarlyBronze, "_write", spy)
+    loader.ingest(early)
+    assert written == ["statements"]  # the xAPI batch
+    specs = [silver(t.table) for t in SILVER] + [quarantine_spec(s) for s in SOURCES]
+    specs += [bronze_spec(s, e) for s in SOURCES for e in BRONZE_TABLES[s]] + [LOADS]
+    for spec in specs:
+        assert _rows(early, spec) == _rows(after, spec), spec.name
+    assert _rows(early, bronze_spec("xapi", "statements"))  # not vacuous
 
 
 def _rows(settings: LakeSettings, spec: TableSpec) -> list[tuple[Any, ...]]:
