@@ -22,6 +22,7 @@ Reading and SQL helpers come from ``lake.sources.records`` (shared with the foru
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -44,6 +45,7 @@ from lake.sources.base import (
 from lake.sources.records import (
     FUTURE_TOLERANCE,
     Kind,
+    Records,
     add_quarantine,
     bad_id_sql,
     case_sql,
@@ -329,8 +331,11 @@ class QuizAttemptsParser:
         return discover_files(landing, SOURCE)
 
     def parse(self, unit: LoadUnit, ctx: ParseContext) -> ParseResult:
-        """Parse one file; every record is kept or quarantined."""
-        unit_map = self.map_unit(unit, self.map_inputs(ctx), ctx.now)
+        """Parse one file; every record is kept or quarantined. Its bronze rows go to the
+        loader (``ctx.offer_bronze``) as soon as the file is read."""
+        unit_map = self.map_unit(
+            unit, self.map_inputs(ctx), ctx.now, lambda bronze: ctx.offer_bronze(unit, bronze)
+        )
         return self.reduce_units([unit], [unit_map], ctx)[0]  # type: ignore[return-value]
 
     def map_inputs(self, ctx: ParseContext) -> None:
@@ -340,7 +345,13 @@ class QuizAttemptsParser:
         load)."""
         return None
 
-    def map_unit(self, unit: LoadUnit, inputs: None, now: dt.datetime) -> UnitMap:
+    def map_unit(
+        self,
+        unit: LoadUnit,
+        inputs: None,
+        now: dt.datetime,
+        offer: Callable[[dict[str, pa.Table]], None] | None = None,
+    ) -> UnitMap:
         """The per-record half of a parse (a Spark task may run it): every response of the
         unit checked against the rules of its own fields; bronze final; the responses that
         passed (``kept``, with ``_file``, the index of their file in ``files``, and
@@ -348,12 +359,20 @@ class QuizAttemptsParser:
         wait for
         ``reduce_units`` to apply the batch-level rules (known class, duplicates, one student,
         class and quiz per attempt), which settles the quarantine and counts, and then to name
-        their students and make their attempts."""
+        their students and make their attempts. ``offer`` is handed the unit's bronze rows
+        (final) once its files are read, before they are checked."""
         result = ParseResult()
         kept: list[pa.Table] = []
+        read = []
         for path in unit.files:
             name = unit.member_name(path)
-            candidates = self._parse_file(path, name, now, result)
+            rec = read_records(path, name, result.quarantine, FIELDS)
+            result.bronze["responses"] = _concat(result.bronze.get("responses"), rec.bronze)
+            read.append((name, rec))
+        if offer is not None and "responses" in result.bronze:
+            offer(result.bronze)
+        for name, rec in read:
+            candidates = self._check_file(rec, name, now, result)
             index = constant(len(result.files) - 1, candidates.num_rows, pa.int32())
             kept.append(candidates.append_column("_file", index))
         return UnitMap(
@@ -383,14 +402,14 @@ class QuizAttemptsParser:
             results.append(result)
         return results
 
-    def _parse_file(self, path: Path, name: str, now: dt.datetime, result: ParseResult) -> pa.Table:
-        """One file read and checked record by record: bronze and the records that break a
-        rule of their own fields go to ``result``; returns the others as responses (with
+    def _check_file(
+        self, rec: Records, name: str, now: dt.datetime, result: ParseResult
+    ) -> pa.Table:
+        """One file's records (``rec``, read) checked record by record: the ones that break
+        a rule of their own fields go to ``result``; returns the others as responses (with
         ``_line``) and the batch rules' verdicts on them as if every class were known
         (``_batch_code``, ``_batch_reason``)."""
         q = result.quarantine
-        rec = read_records(path, name, q, FIELDS)
-        result.bronze["responses"] = _concat(result.bronze.get("responses"), rec.bronze)
         con = connect()
         try:
             records, flags = with_syntax_flags(rec.table.drop_columns(["_raw"]), FIELDS)

@@ -259,8 +259,8 @@ def test_bronze_written_early_by_a_batch_parse_redone_unit_by_unit_is_there_once
 def test_writing_bronze_early_loads_what_writing_it_after_the_parse_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every table of the demo school's load is the same whether the xAPI bronze is written
-    during the parse or after it."""
+    """Every table of the demo school's load is the same whether the quiz and xAPI bronze is
+    written during the parse or after it."""
     from lake.demo import generate
     from lake.tables import BRONZE_TABLES, SILVER, SOURCES
 
@@ -280,12 +280,13 @@ def test_writing_bronze_early_loads_what_writing_it_after_the_parse_loads(
 
     monkeypatch.setattr(loader._EarlyBronze, "_write", spy)
     loader.ingest(early)
-    assert written == ["statements"]  # the xAPI batch
+    assert written == ["responses", "statements"]  # the quiz batch, the xAPI batch
     specs = [silver(t.table) for t in SILVER] + [quarantine_spec(s) for s in SOURCES]
     specs += [bronze_spec(s, e) for s in SOURCES for e in BRONZE_TABLES[s]] + [LOADS]
     for spec in specs:
         assert _rows(early, spec) == _rows(after, spec), spec.name
     assert _rows(early, bronze_spec("xapi", "statements"))  # not vacuous
+    assert _rows(early, bronze_spec("quiz_attempts", "responses"))
 
 
 def _rows(settings: LakeSettings, spec: TableSpec) -> list[tuple[Any, ...]]:

@@ -21,7 +21,8 @@ from lake import io, ledger, loader
 from lake.loader import ingest, load_unit
 from lake.privacy.pseudonym import student_pseudonym
 from lake.settings import LakeSettings
-from lake.sources.base import LoadUnit
+from lake.sources.base import LoadUnit, ParseContext
+from lake.sources.quiz_attempts import PARSER, QuizAttemptsParser
 from lake.tables import LOADS, bronze_spec, quarantine_spec, silver
 from tests.lake.sources.split_parse import use_split_parse
 
@@ -147,6 +148,35 @@ def test_csv_responses_become_item_responses_attempts_and_pseudonymous_students(
     assert sorted(b["_line"] for b in bronze) == [2, 3, 4]
     assert json.loads(bronze[0]["record"])["attempt_id"] in {"att-1", "att-2"}
     assert_balanced(lake)
+
+
+def test_the_parse_offers_its_bronze_before_it_checks_the_records(
+    lake: LakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's bronze rows (every record, the bad one too) go to the loader before any
+    record is checked, as the very table the result carries."""
+    write(lake, "r.csv", csv_text([response(), response(item_id="item-2", is_correct="maybe")]))
+    (unit,) = PARSER.discover(lake.landing)
+    steps: list[str] = []
+    offered: list[pa.Table] = []
+
+    def offer(offered_unit: LoadUnit, bronze: dict[str, pa.Table]) -> None:
+        assert offered_unit is unit
+        steps.append("offer")
+        offered.append(bronze["responses"])
+
+    real = QuizAttemptsParser._check_file
+
+    def check(self: QuizAttemptsParser, *args: Any) -> pa.Table:
+        steps.append("check")
+        return real(self, *args)
+
+    monkeypatch.setattr(QuizAttemptsParser, "_check_file", check)
+    result = PARSER.parse(unit, ParseContext(settings=lake, load_id="L1", bronze_ready=offer))
+    assert steps == ["offer", "check"]
+    assert result.bronze["responses"] is offered[0]
+    assert offered[0].column("_line").to_pylist() == [2, 3]
+    assert result.quarantine.codes == ["wrong_type"]
 
 
 def test_jsonl_gz_with_typed_json_values_loads_like_csv(lake: LakeSettings) -> None:

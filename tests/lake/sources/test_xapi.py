@@ -24,7 +24,7 @@ from lake import io, loader
 from lake.quarantine import QuarantineBuilder
 from lake.settings import LakeSettings
 from lake.sources import xapi
-from lake.sources.base import LoadUnit
+from lake.sources.base import LoadUnit, ParseContext
 from lake.sources.xapi import statement_uuid5
 from lake.tables import bronze_spec, quarantine_spec, silver
 from tests.lake.sources.split_parse import use_split_parse
@@ -142,6 +142,44 @@ def test_statement_maps_to_learning_event(lake: LakeSettings) -> None:
     bronze = io.read(lake, bronze_spec("xapi", "statements")).to_pylist()
     assert [b["_line"] for b in bronze] == [1]
     assert json.loads(bronze[0]["record"]) == st1
+
+
+@pytest.mark.parametrize("units", [1, 2])
+def test_the_parse_offers_its_bronze_before_it_validates(
+    lake: LakeSettings, monkeypatch: pytest.MonkeyPatch, units: int
+) -> None:
+    """Each unit's bronze rows (every line, the broken one too) go to the loader before any
+    statement is validated, as the very tables the unit's result carries; one unit by
+    ``parse``, several by ``parse_batch``."""
+    for k in range(units):
+        good = statement()
+        _write(lake, f"f{k}.jsonl", orjson.dumps(good) + b"\n{broken\n")
+    found = xapi.PARSER.discover(lake.landing)
+    assert len(found) == units
+    steps: list[str] = []
+    offered: dict[str, pa.Table] = {}
+
+    def offer(unit: LoadUnit, bronze: dict[str, pa.Table]) -> None:
+        steps.append("offer")
+        offered[unit.name] = bronze["statements"]
+
+    real = xapi._validate_sql
+
+    def validate(*args: Any, **kwargs: Any) -> Any:
+        steps.append("validate")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(xapi, "_validate_sql", validate)
+    ctx = ParseContext(settings=lake, load_id="L1", bronze_ready=offer)
+    if units == 1:
+        results = [xapi.PARSER.parse(found[0], ctx)]
+    else:
+        results = xapi.PARSER.parse_batch(found, ctx)
+    assert steps == ["offer"] * units + ["validate"]
+    for unit, result in zip(found, results, strict=True):
+        assert result is not None
+        assert result.bronze["statements"] is offered[unit.name]
+        assert offered[unit.name].column("_line").to_pylist() == [1, 2]
 
 
 def test_unknown_content_keeps_full_iri_and_video_times(lake: LakeSettings) -> None:
