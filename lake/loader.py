@@ -635,10 +635,15 @@ class _EarlyBronze:
             entity: pa.concat_tables([_stamp_bronze(o[entity], u, self._now) for u, o in pairs])
             for entity in sorted(self.entities)
         }
-        self._thread = threading.Thread(
+        thread = threading.Thread(
             target=self._write, args=(rows,), name="learnsmart-bronze", daemon=True
         )
-        self._thread.start()
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: the loader writes bronze after the parse
+            self.entities = frozenset()
+            return
+        self._thread = thread
 
     def _write(self, rows: dict[str, pa.Table]) -> None:
         try:
